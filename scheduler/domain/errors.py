@@ -1,0 +1,34 @@
+"""Errors a user can fix: each says where (file, line) and what."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """An error the user can fix; the CLI prints it as one line and exits 1."""
+
+
+class PlanError(UserError):
+    """A problem in a plan document or plan/config YAML, located by file and line."""
+
+    def __init__(self, source: str, line: int | None, message: str) -> None:
+        self.source = source
+        self.line = line
+        self.message = message
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line is not None else self.source
+        return f"{where}: {self.message}"
+
+
+class ConfigError(PlanError):
+    """A problem in configuration (meetings, policy, people, settings)."""
+
+
+class TimescaleError(ValueError):
+    """A Timescale cell holds something date-like that cannot be read as a date."""
+
+    def __init__(self, text: str, detail: str) -> None:
+        self.text = text
+        self.detail = detail
+        super().__init__(f"cannot read timescale {text!r}: {detail}")

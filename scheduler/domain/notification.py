@@ -1,0 +1,46 @@
+"""An email the rules say is due: what kind, to whom, when, and about what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+
+
+class NotificationKind(str, Enum):
+    UPDATE_REQUEST = "update_request"
+    UPDATE_CHASER = "update_chaser"
+    AGENDA_PACK = "agenda_pack"
+    AGENDA_ADDENDUM = "agenda_addendum"
+    DEADLINE_REMINDER = "deadline_reminder"
+    OVERDUE_NOTICE = "overdue_notice"
+    ACKNOWLEDGEMENT = "acknowledgement"
+
+
+@dataclass(frozen=True)
+class MilestoneRef:
+    """A milestone named by its action ref and label (labels are unique within an action)."""
+
+    action_ref: str
+    label: str
+    due: date
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One email the rules want sent.
+
+    `key` is unique per email ever meant: the outbox refuses a second row with the same key,
+    which is what makes every reminder go exactly once.
+    """
+
+    key: str
+    kind: NotificationKind
+    send_at: datetime  # aware, local time of the partnership
+    to: tuple[str, ...]
+    cc: tuple[str, ...] = ()
+    lead_name: str | None = None
+    meeting: date | None = None
+    refs: tuple[str, ...] = ()  # action refs concerned
+    milestones: tuple[MilestoneRef, ...] = ()
+    priority_refs: tuple[str, ...] = ()

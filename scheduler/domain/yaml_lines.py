@@ -1,0 +1,82 @@
+"""YAML loading that remembers line numbers, so config errors can say where they are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from scheduler.domain.errors import PlanError
+
+
+class LineDict(dict[str, Any]):
+    """A mapping from YAML that knows its own line and the line of each key (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        """The line of `key` when present, else the mapping's own line."""
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list[Any]):
+    """A sequence from YAML that knows its own line and each item's line (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    source: str
+    root: Any
+
+
+def _construct(node: Node, source: str) -> Any:
+    line = node.start_mark.line + 1
+    if isinstance(node, MappingNode):
+        mapping = LineDict()
+        mapping.line = line
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key = _construct(key_node, source)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise PlanError(source, key_node.start_mark.line + 1, "a key must be plain text")
+            key_text = str(key)
+            if key_text in mapping:
+                raise PlanError(
+                    source, key_node.start_mark.line + 1, f"key {key_text!r} appears twice"
+                )
+            mapping[key_text] = _construct(value_node, source)
+            mapping.key_lines[key_text] = key_node.start_mark.line + 1
+        return mapping
+    if isinstance(node, SequenceNode):
+        items = LineList(_construct(child, source) for child in node.value)
+        items.line = line
+        items.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return items
+    assert isinstance(node, ScalarNode)
+    return yaml.SafeLoader(  # resolve the scalar as safe_load would (int, date, bool, str)
+        ""
+    ).construct_object(node, deep=True)
+
+
+def load_yaml(text: str, source: str) -> Any:
+    """Parse YAML text; mappings become LineDict and sequences LineList.
+
+    Raises PlanError(source, line, ...) for syntax errors and duplicate keys.
+    """
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        raise PlanError(source, line, f"YAML syntax error: {exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise PlanError(source, None, f"YAML error: {exc}") from None
+    if node is None:
+        return None
+    return _construct(node, source)

@@ -1,0 +1,130 @@
+"""Settings from the environment and `.env` (python-dotenv); never from files in the repo."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+from scheduler.domain.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    user: str | None
+    password: str | None
+    security: str  # "starttls" | "ssl" | "none"
+    timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class ImapConfig:
+    host: str
+    port: int
+    user: str
+    password: str
+    folder: str
+    security: str  # "ssl" | "starttls" | "none"
+    processed_folder: str = "Processed"
+    review_folder: str = "Needs review"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    config_dir: Path
+    templates_dir: Path
+    timezone: str
+    coordinator_email: str | None
+    from_address: str
+    reply_to: str
+    smtp: SmtpConfig | None
+    outbox_dir: Path
+    imap: ImapConfig | None
+    raw_retention_days: int
+    log_format: str  # "text" | "json"
+    tick_seconds: int
+    inbox_poll_seconds: int
+
+    @property
+    def mail_domain(self) -> str:
+        return self.from_address.rpartition("@")[2] or "localhost"
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        message = f"{name} must be a whole number, not {raw!r}"
+        raise ConfigError("environment", None, message) from None
+
+
+def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip().lower() or default
+    if value not in allowed:
+        raise ConfigError(
+            "environment", None, f"{name} must be one of {', '.join(allowed)}, not {value!r}"
+        )
+    return value
+
+
+def settings_from_env(env: dict[str, str]) -> Settings:
+    """Build settings from a plain mapping (tests pass their own; the CLI passes os.environ)."""
+    data_dir = Path(env.get("CSP_DATA_DIR") or "data")
+    database_url = env.get("CSP_DATABASE_URL") or f"sqlite:///{data_dir / 'csp.sqlite3'}"
+    smtp = None
+    if env.get("CSP_SMTP_HOST"):
+        security = _choice(env, "CSP_SMTP_SECURITY", "starttls", ("starttls", "ssl", "none"))
+        default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
+        smtp = SmtpConfig(
+            host=env["CSP_SMTP_HOST"],
+            port=_int(env, "CSP_SMTP_PORT", default_port),
+            user=env.get("CSP_SMTP_USER") or None,
+            password=env.get("CSP_SMTP_PASSWORD") or None,
+            security=security,
+        )
+    imap = None
+    if env.get("CSP_IMAP_HOST"):
+        security = _choice(env, "CSP_IMAP_SECURITY", "ssl", ("ssl", "starttls", "none"))
+        imap = ImapConfig(
+            host=env["CSP_IMAP_HOST"],
+            port=_int(env, "CSP_IMAP_PORT", 993 if security == "ssl" else 143),
+            user=env.get("CSP_IMAP_USER", ""),
+            password=env.get("CSP_IMAP_PASSWORD", ""),
+            folder=env.get("CSP_IMAP_FOLDER") or "INBOX",
+            security=security,
+        )
+    from_address = env.get("CSP_FROM_ADDRESS") or "csp-updates@localhost"
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        config_dir=Path(env.get("CSP_CONFIG_DIR") or "config"),
+        templates_dir=Path(env.get("CSP_TEMPLATES_DIR") or PROJECT_ROOT / "templates"),
+        timezone=env.get("CSP_TIMEZONE") or "Europe/London",
+        coordinator_email=env.get("CSP_COORDINATOR_EMAIL") or None,
+        from_address=from_address,
+        reply_to=env.get("CSP_REPLY_TO") or from_address,
+        smtp=smtp,
+        outbox_dir=Path(env.get("CSP_OUTBOX_DIR") or data_dir / "outbox"),
+        imap=imap,
+        raw_retention_days=_int(env, "CSP_RAW_RETENTION_DAYS", 90),
+        log_format=_choice(env, "CSP_LOG_FORMAT", "text", ("text", "json")),
+        tick_seconds=_int(env, "CSP_TICK_SECONDS", 60),
+        inbox_poll_seconds=_int(env, "CSP_INBOX_POLL_SECONDS", 300),
+    )
+
+
+def load_settings() -> Settings:
+    """Settings for this process: `.env` in the working directory first, then the environment."""
+    load_dotenv(Path.cwd() / ".env", override=False)
+    return settings_from_env(dict(os.environ))

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs everything csp-scheduler needs, from nothing: system packages (when run as root on
+# Debian/Ubuntu), then a virtualenv in .venv with the project and its development tools.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SYSTEM_PACKAGES=(
+  dovecot-imapd        # the real IMAP server the integration tests start on loopback
+  poppler-utils        # pdftotext/pdftoppm, to read rendered packs back in tests
+  libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core  # WeasyPrint's text layout and fonts
+  openssl              # self-signed certificates for TLS tests
+)
+
+if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
+  missing=()
+  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if [ "${#missing[@]}" -gt 0 ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  fi
+else
+  echo "install: not root or no apt-get; install these yourself: ${SYSTEM_PACKAGES[*]}" >&2
+fi
+
+PYTHON="${PYTHON:-python3}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[dev]'
+echo "install: done; run the tests with: .venv/bin/python -m pytest"

@@ -1,0 +1,66 @@
+"""Shared fixtures: a migrated database on SQLite always, and on PostgreSQL when
+CSP_TEST_DATABASE_URL names one (each test gets a schema of its own there)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+
+from scheduler.adapters.database import make_engine, session_factory, upgrade_schema
+from scheduler.adapters.unit_of_work import UnitOfWork
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _postgres_base_url() -> str | None:
+    return os.environ.get("CSP_TEST_DATABASE_URL") or None
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database URL; PostgreSQL ones point at a fresh schema dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'csp.sqlite3'}"
+        return
+    base = _postgres_base_url()
+    if base is None:
+        pytest.skip("CSP_TEST_DATABASE_URL is not set; PostgreSQL variant not run")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def uow_factory(engine: Engine):  # type: ignore[no-untyped-def]
+    sessions = session_factory(engine)
+    return lambda: UnitOfWork(sessions)
+
+
+def quoted(value: str) -> str:
+    return quote(value, safe="")
