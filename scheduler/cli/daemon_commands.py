@@ -1,0 +1,120 @@
+"""`csp run`, `csp simulate`, `csp status`: the daemon, its dry run, and where things stand."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import click
+
+from scheduler.cli.context import CliContext
+from scheduler.cli.output import echo_json
+from scheduler.clock import SystemClock
+from scheduler.services.configuration import read_configuration
+
+
+@click.command()
+@click.pass_obj
+def run(ctx: CliContext) -> None:
+    """Run the daemon: send what is due, collect replies, build packs. Stops on SIGTERM."""
+    from scheduler.daemon import run_daemon
+    from scheduler.events import configure_logging
+    from scheduler.services.app import build_services
+    from scheduler.services.compose import check_templates
+
+    settings = ctx.settings
+    configure_logging(settings.log_format)
+    check_templates(settings.templates_dir)
+    services = build_services(settings)  # refuses a bad configuration or an old schema
+    for warning in services.config.current().warnings:
+        click.echo(f"warning: {warning}", err=True)
+    run_daemon(services, SystemClock())
+
+
+def _local(day: datetime, end_of_day: bool, tz: str) -> datetime:
+    moment = time(23, 59, 59) if end_of_day else time(0, 0)
+    return datetime.combine(day.date(), moment, tzinfo=ZoneInfo(tz))
+
+
+@click.command()
+@click.option(
+    "--from",
+    "start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="First day (YYYY-MM-DD).",
+)
+@click.option(
+    "--to",
+    "end",
+    type=click.DateTime(["%Y-%m-%d"]),
+    required=True,
+    help="Last day (YYYY-MM-DD), included.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of emails.")
+@click.pass_obj
+def simulate(ctx: CliContext, start: datetime, end: datetime, as_json: bool) -> None:
+    """List every email the service would send between two days, assuming no replies.
+
+    Reads the configuration folder only; sends nothing, writes nothing, needs no database.
+    """
+    from scheduler.services.preview import simulate_emails
+
+    settings = ctx.settings
+    config = read_configuration(settings.config_dir)
+    tz = config.policy.timezone
+    emails = simulate_emails(
+        config,
+        settings.templates_dir,
+        _local(start, False, tz),
+        _local(end, True, tz),
+        config.coordinator_email(settings.coordinator_email),
+    )
+    if as_json:
+        echo_json(emails)
+        return
+    for mail in emails:
+        at = datetime.fromisoformat(str(mail["at"])).astimezone(ZoneInfo(tz))
+        to = ", ".join(mail["to"])  # type: ignore[arg-type]
+        click.echo(f"{at:%a %d %b %Y %H:%M %Z}  {mail['kind']:<17} {to}")
+        click.echo(f"    {mail['subject']}")
+    click.echo(f"{len(emails)} emails")
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.pass_obj
+def status(ctx: CliContext, as_json: bool) -> None:
+    """The next meeting, who has replied for it, what is due in 14 days, what failed."""
+    from scheduler.services.preview import status_report
+
+    settings = ctx.settings
+    config = read_configuration(settings.config_dir)
+    with ctx.unit_of_work() as uow:
+        report = status_report(
+            config, uow, SystemClock().now(), config.coordinator_email(settings.coordinator_email)
+        )
+    if as_json:
+        echo_json(report.as_json())
+        return
+    meeting = report.next_meeting
+    if meeting is None:
+        click.echo("next meeting: none in config/meetings.yaml")
+    else:
+        click.echo(
+            f"next meeting: {meeting.title}, {meeting.date:%A %d %B %Y} "
+            f"{meeting.time:%H:%M}, {meeting.place}"
+        )
+        click.echo(f"  replied: {', '.join(report.replied) or 'nobody yet'}")
+        click.echo(f"  not replied: {', '.join(report.not_replied) or 'nobody'}")
+    click.echo("due in the next 14 days:" if report.due_soon else "nothing due in 14 days")
+    for item in report.due_soon:
+        click.echo(f"  {item['at']}  {item['kind']}  {', '.join(item['refs'])}")  # type: ignore[arg-type]
+    click.echo(f"waiting to send: {report.pending}")
+    for item in report.failed:
+        click.echo(f"failed: {item['kind']} to {', '.join(item['to'])}: {item['error']}")  # type: ignore[arg-type]
+    for address in report.failing_addresses:
+        click.echo(f"failing address (bounced): {address}")
+
+
+COMMANDS = [run, simulate, status]

@@ -1,0 +1,120 @@
+"""`csp plan ...`: import, show, validate and load the Community Safety Plan."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from scheduler.cli.context import CliContext
+from scheduler.cli.output import echo_json, plan_as_json, plan_as_table
+from scheduler.domain.errors import ConfigError
+from scheduler.services.configuration import plan_files
+from scheduler.services.plans import (
+    import_document,
+    load_plan,
+    read_plan_file,
+    validate_plan_file,
+)
+
+
+@click.group()
+def plan() -> None:
+    """The Community Safety Plan: import it from the document, check it, load it."""
+
+
+def _default_plan(ctx: CliContext) -> Path:
+    files = plan_files(ctx.settings.config_dir)
+    if len(files) == 1:
+        return files[0]
+    where = ctx.settings.config_dir / "plans"
+    if not files:
+        raise ConfigError(str(where), None, "no plan file; import one with `csp plan import`")
+    raise ConfigError(str(where), None, "several plans; choose one with --plan FILE")
+
+
+@plan.command("import")
+@click.argument("document", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    "out_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Where to write the plan's YAML, e.g. config/plans/lancaster-2011-12.yaml.",
+)
+@click.option(
+    "--period-start",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="First day of the plan's year (default: inferred April to March).",
+)
+@click.option("--name", default=None, help="The plan's name (default: from the document).")
+def import_(
+    document: Path, out_path: Path, period_start: datetime | None, name: str | None
+) -> None:
+    """Read a plan DOCUMENT (text) and write its YAML for review."""
+    result = import_document(
+        document, out_path, name=name, period_start=period_start.date() if period_start else None
+    )
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    actions = sum(len(p.actions) for p in result.plan.priorities)
+    milestones = sum(len(a.milestones) for _, a in result.plan.actions())
+    click.echo(
+        f"wrote {out_path}: {len(result.plan.priorities)} priorities, {actions} actions, "
+        f"{milestones} milestones"
+    )
+
+
+@plan.command()
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The plan YAML (default: the one file in config/plans).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.pass_obj
+def show(ctx: CliContext, plan_file: Path | None, as_json: bool) -> None:
+    """Show the plan: priorities, leads, actions and their milestones."""
+    loaded, warnings = read_plan_file(plan_file or _default_plan(ctx), ctx.settings.config_dir)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if as_json:
+        echo_json(plan_as_json(loaded))
+    else:
+        click.echo(plan_as_table(loaded))
+
+
+@plan.command()
+@click.argument("plan_file", type=click.Path(path_type=Path), required=False)
+@click.pass_obj
+def validate(ctx: CliContext, plan_file: Path | None) -> None:
+    """Check a plan YAML; exit 1 with one line per problem."""
+    problems = validate_plan_file(plan_file or _default_plan(ctx), ctx.settings.config_dir)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise click.exceptions.Exit(1)
+    click.echo("valid")
+
+
+@plan.command()
+@click.argument("plan_file", type=click.Path(path_type=Path))
+@click.pass_obj
+def load(ctx: CliContext, plan_file: Path) -> None:
+    """Load (or reload) a plan into the database, in one transaction."""
+    loaded, warnings = read_plan_file(plan_file, ctx.settings.config_dir)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    from scheduler.clock import SystemClock
+
+    with ctx.unit_of_work() as uow:
+        summary = load_plan(uow, loaded, str(plan_file), SystemClock().now())
+    verb = "loaded" if summary.created else "reloaded"
+    click.echo(
+        f"{verb} {summary.plan_name}: {len(summary.actions_added)} added, "
+        f"{len(summary.actions_updated)} updated, {len(summary.actions_archived)} archived"
+    )

@@ -1,0 +1,104 @@
+"""`csp run`: APScheduler as a metronome over the jobs; all state lives in the database.
+
+Jobs are defined here, in code, in the memory job store: nothing is pickled, so a restart
+(or a second daemon) starts from what the database says and nothing else.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Callable
+from datetime import UTC, datetime
+from types import FrameType
+from typing import Any
+
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from jobs import housekeeping, inbox, reminders
+from scheduler.clock import Clock
+from scheduler.events import log_event
+from scheduler.services.app import Services
+
+MISFIRE_GRACE_SECONDS = 300
+
+
+def build_scheduler(services: Services, clock: Clock) -> BlockingScheduler:
+    """The scheduler with its few jobs; the first tick runs at once to catch up."""
+    settings = services.settings
+    scheduler = BlockingScheduler(
+        timezone=settings.timezone,
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+        },
+    )
+    now = datetime.now(UTC)
+    scheduler.add_job(
+        _logged("tick", reminders.tick, services, clock),
+        IntervalTrigger(seconds=settings.tick_seconds),
+        id="tick",
+        name="reminder tick",
+        next_run_time=now,
+    )
+    if settings.imap is not None:
+        scheduler.add_job(
+            _logged("inbox_poll", inbox.poll, services, clock),
+            IntervalTrigger(seconds=settings.inbox_poll_seconds),
+            id="inbox_poll",
+            name="inbox poll",
+            next_run_time=now,
+        )
+    scheduler.add_job(
+        _logged("purge", housekeeping.purge, services, clock),
+        CronTrigger(hour=3, minute=15),
+        id="purge",
+        name="raw message purge",
+    )
+    scheduler.add_listener(_log_job_error, EVENT_JOB_ERROR)
+    return scheduler
+
+
+def _logged(
+    name: str, job: Callable[[Services, Clock], Any], services: Services, clock: Clock
+) -> Callable[[], None]:
+    def run() -> None:
+        result = job(services, clock)
+        log_event("job_done", logging.DEBUG, job=name, result=result)
+
+    run.__name__ = name
+    return run
+
+
+def _log_job_error(event: JobExecutionEvent) -> None:
+    log_event("job_failed", logging.ERROR, job=event.job_id, error=repr(event.exception))
+
+
+def run_daemon(services: Services, clock: Clock) -> None:
+    """Run until SIGTERM or SIGINT; SIGHUP re-reads the configuration folder."""
+    scheduler = build_scheduler(services, clock)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log_event("stopping", signal=signal.Signals(signum).name)
+        scheduler.shutdown(wait=False)
+
+    def reload(_signum: int, _frame: FrameType | None) -> None:
+        services.config.request_reload()
+        log_event("reload_requested")
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, reload)
+    log_event(
+        "started",
+        worker=services.worker,
+        database=services.database_label,
+        transport=services.transport_label,
+    )
+    scheduler.start()
+    log_event("stopped")

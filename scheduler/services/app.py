@@ -1,0 +1,65 @@
+"""What the service layer needs, wired once per process from the settings."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from scheduler.adapters.database import make_engine, require_current_schema, session_factory
+from scheduler.adapters.mail_transport import (
+    FolderTransport,
+    MailTransport,
+    SmtpSettings,
+    SmtpTransport,
+)
+from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.services.configuration import ConfigurationSource
+from scheduler.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    uow_factory: Callable[[], UnitOfWork]
+    config: ConfigurationSource
+    open_transport: Callable[[], MailTransport]
+    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    database_label: str = ""
+    transport_label: str = ""
+    loaded_config_version: int = 0
+
+
+def transport_factory(settings: Settings) -> tuple[Callable[[], MailTransport], str]:
+    """SMTP when configured, else the embedded default: .eml files in the outbox folder."""
+    smtp = settings.smtp
+    if smtp is None:
+        folder = settings.outbox_dir
+        return (lambda: FolderTransport(folder)), f"folder:{folder}"
+    smtp_settings = SmtpSettings(
+        host=smtp.host,
+        port=smtp.port,
+        user=smtp.user,
+        password=smtp.password,
+        security=smtp.security,
+        timeout=smtp.timeout,
+    )
+    return (lambda: SmtpTransport(smtp_settings)), f"smtp:{smtp.host}:{smtp.port}"
+
+
+def build_services(settings: Settings, *, check_schema: bool = True) -> Services:
+    """Wire the database, configuration and transport; refuses an out-of-date schema."""
+    engine = make_engine(settings.database_url)
+    if check_schema:
+        require_current_schema(engine)
+    sessions = session_factory(engine)
+    open_transport, transport_label = transport_factory(settings)
+    return Services(
+        settings=settings,
+        uow_factory=lambda: UnitOfWork(sessions),
+        config=ConfigurationSource(settings.config_dir),
+        open_transport=open_transport,
+        database_label=engine.url.render_as_string(hide_password=True),
+        transport_label=transport_label,
+    )

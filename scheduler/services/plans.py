@@ -1,0 +1,98 @@
+"""Plan use cases: import a plan document to YAML, validate, load into the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from scheduler.adapters.repositories import PlanLoadSummary
+from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.domain.errors import PlanError
+from scheduler.domain.plan import Plan
+from scheduler.domain.plan_document import parse_plan_document
+from scheduler.domain.plan_yaml import load_plan_yaml, plan_to_yaml, validate_plan_yaml
+from scheduler.services.configuration import Configuration, read_people, read_text
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    plan: Plan
+    out_path: Path
+    warnings: tuple[str, ...]
+
+
+def import_document(
+    document: Path, out_path: Path, *, period_start: date | None = None, name: str | None = None
+) -> ImportResult:
+    """Read a plan document (text) and write its canonical YAML; nothing is half-written."""
+    text = read_text(document)
+    result = parse_plan_document(text, str(document), period_start=period_start, name=name)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out_path.with_suffix(out_path.suffix + ".tmp")
+    temporary.write_text(plan_to_yaml(result.plan), encoding="utf-8")
+    temporary.replace(out_path)
+    return ImportResult(result.plan, out_path, tuple(result.warnings))
+
+
+def read_plan_file(path: Path, config_dir: Path) -> tuple[Plan, tuple[str, ...]]:
+    """A plan YAML file with its leads' emails from the folder's people.yaml."""
+    people = read_people(config_dir)
+    loaded = load_plan_yaml(read_text(path), str(path), people)
+    return loaded.plan, tuple(loaded.warnings)
+
+
+def validate_plan_file(path: Path, config_dir: Path) -> list[PlanError]:
+    """Every problem in a plan file (empty when valid)."""
+    try:
+        people = read_people(config_dir)
+        return list(validate_plan_yaml(read_text(path), str(path), people))
+    except PlanError as exc:
+        return [exc]
+
+
+def load_plan(uow: UnitOfWork, plan: Plan, source: str, now: datetime) -> PlanLoadSummary:
+    """Load or reload a plan in one transaction; same refs update, removed ones are archived."""
+    summary = uow.plans.save(plan, source, now)
+    uow.audit.record(
+        now,
+        "plan_loaded",
+        plan.name,
+        source=source,
+        added=list(summary.actions_added),
+        updated=list(summary.actions_updated),
+        archived=list(summary.actions_archived),
+    )
+    uow.commit()
+    return summary
+
+
+def sync_configuration(services: object, config: Configuration, now: datetime) -> None:
+    """Load the configuration's plans and meetings into the database when they changed."""
+    from scheduler.events import log_event
+    from scheduler.services.app import Services
+
+    assert isinstance(services, Services)
+    version = services.config.version
+    if services.loaded_config_version == version:
+        return
+    with services.uow_factory() as uow:
+        for source, plan in config.plans:
+            summary = uow.plans.save(plan, source, now)
+            if (
+                summary.created
+                or summary.actions_added
+                or summary.actions_updated
+                or (summary.actions_archived)
+            ):
+                uow.audit.record(now, "plan_loaded", plan.name, source=source)
+                log_event(
+                    "plan_loaded",
+                    plan=plan.name,
+                    added=len(summary.actions_added),
+                    updated=len(summary.actions_updated),
+                    archived=len(summary.actions_archived),
+                )
+        uow.plans.save_meetings(config.meetings)
+        uow.commit()
+    services.loaded_config_version = version

@@ -1,0 +1,155 @@
+"""`csp simulate` and `csp status`: what the service would send, and where things stand."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from scheduler.adapters.repositories import OutboxStatus
+from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.domain.due import lead_email_key, scheduled_notifications
+from scheduler.domain.meeting import Meeting
+from scheduler.domain.notification import Notification
+from scheduler.domain.simulation import notification_to_json, simulate
+from scheduler.services.compose import EmailContext, MilestoneLine, subject_line
+from scheduler.services.configuration import Configuration
+
+
+def subject_for(config: Configuration, templates_dir: Path) -> object:
+    """The real template's subject line for a notification, without touching a database."""
+
+    def subject(n: Notification) -> str:
+        meeting = next((m for m in config.meetings if m.date == n.meeting), None)
+        coordinator = config.people.coordinator
+        actions = {a.ref: a for _, plan in config.plans for _, a in plan.actions()}
+        ctx = EmailContext(
+            notification=n,
+            lead_name=n.lead_name or (coordinator.name if coordinator else ""),
+            partnership=config.partnership,
+            meeting=meeting,
+            milestones=tuple(
+                MilestoneLine(m, actions[m.action_ref].action)
+                for m in n.milestones
+                if m.action_ref in actions
+            ),
+        )
+        return subject_line(ctx, templates_dir)
+
+    return subject
+
+
+def simulate_emails(
+    config: Configuration,
+    templates_dir: Path,
+    start: datetime,
+    end: datetime,
+    coordinator_email: str | None,
+) -> list[dict[str, object]]:
+    """Every email the rules would send between start and end, assuming no replies."""
+    subject = subject_for(config, templates_dir)
+    emails: list[dict[str, object]] = []
+    for _, plan in config.plans:
+        window_start = max(start, _start_of(plan.period_start, config))
+        window_end = min(end, _start_of(plan.period_end + timedelta(days=60), config))
+        if window_start > window_end:
+            continue
+        for n in simulate(
+            plan,
+            config.meetings,
+            config.policy,
+            start=window_start,
+            end=window_end,
+            coordinator_email=coordinator_email,
+        ):
+            emails.append(notification_to_json(n, subject))  # type: ignore[arg-type]
+    emails.sort(key=lambda e: str(e["at"]))
+    return emails
+
+
+def _start_of(day: object, config: Configuration) -> datetime:
+    from datetime import date, time
+
+    assert isinstance(day, date)
+    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(config.policy.timezone))
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    next_meeting: Meeting | None
+    replied: list[str]
+    not_replied: list[str]
+    due_soon: list[dict[str, object]]
+    failed: list[dict[str, object]]
+    failing_addresses: list[str]
+    pending: int
+
+    def as_json(self) -> dict[str, object]:
+        meeting = self.next_meeting
+        return {
+            "next_meeting": None
+            if meeting is None
+            else {
+                "date": meeting.date.isoformat(),
+                "time": meeting.time.strftime("%H:%M"),
+                "place": meeting.place,
+                "title": meeting.title,
+            },
+            "replied": self.replied,
+            "not_replied": self.not_replied,
+            "due_next_14_days": self.due_soon,
+            "failed": self.failed,
+            "failing_addresses": self.failing_addresses,
+            "pending": self.pending,
+        }
+
+
+def status_report(
+    config: Configuration, uow: UnitOfWork, now: datetime, coordinator_email: str | None
+) -> StatusReport:
+    tz = ZoneInfo(config.policy.timezone)
+    today = now.astimezone(tz).date()
+    upcoming = [m for m in config.meetings if m.starts_at() >= now]
+    meeting = upcoming[0] if upcoming else None
+    plan = config.plan_for(today)
+    replied_pairs = uow.updates.replied()
+    replied, not_replied = [], []
+    if meeting is not None:
+        for lead in {p.lead.name: p.lead for p in plan.priorities}.values():
+            key = (meeting.key, lead_email_key(lead.email or ""))
+            (replied if key in replied_pairs else not_replied).append(lead.name)
+    horizon = now + timedelta(days=14)
+    due_soon = [
+        {"at": n.send_at.isoformat(), "kind": n.kind.value, "to": list(n.to), "refs": list(n.refs)}
+        for n in scheduled_notifications(
+            plan, config.meetings, config.policy, coordinator_email=coordinator_email
+        )
+        if now <= n.send_at <= horizon
+    ]
+    milestones_soon = [
+        {
+            "at": m.due.isoformat(),
+            "kind": "milestone_due",
+            "to": [p.lead.name],
+            "refs": [a.ref],
+            "label": m.label,
+        }
+        for p in plan.priorities
+        for a in p.actions
+        for m in a.milestones
+        if today <= m.due <= horizon.astimezone(tz).date()
+    ]
+    failed = [
+        {"key": row.key, "kind": row.kind, "to": row.to_addresses, "error": row.last_error}
+        for row in uow.outbox.with_status(OutboxStatus.FAILED)
+    ]
+    return StatusReport(
+        next_meeting=meeting,
+        replied=sorted(replied),
+        not_replied=sorted(not_replied),
+        due_soon=sorted(due_soon + milestones_soon, key=lambda d: str(d["at"])),
+        failed=failed,
+        failing_addresses=[row.address for row in uow.inbound.failing_addresses()],
+        pending=len(uow.outbox.with_status(OutboxStatus.PENDING, OutboxStatus.SENDING)),
+    )

@@ -1,0 +1,303 @@
+"""The reminder tick: ask the rules what is due, record it in the outbox, then send it."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.adapters.orm import OutboxRow, UpdateRow
+from scheduler.adapters.repositories import OutboxStatus
+from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.domain.due import Recorded, due_notifications
+from scheduler.domain.notification import Notification, NotificationKind
+from scheduler.domain.plan import Plan
+from scheduler.domain.update import ActionUpdate, Status
+from scheduler.domain.working_days import WorkingCalendar
+from scheduler.events import log_event
+from scheduler.services.app import Services
+from scheduler.services.compose import (
+    ActionLine,
+    Attachment,
+    EmailContext,
+    MilestoneLine,
+    compose_message,
+    new_message_id,
+    new_token,
+)
+from scheduler.services.configuration import Configuration
+from scheduler.services.delivery import DeliveryReport, deliver_pending
+from scheduler.services.plans import sync_configuration
+
+
+@dataclass(frozen=True)
+class TickReport:
+    queued: int
+    skipped: int
+    delivery: DeliveryReport
+
+
+def run_tick(services: Services, now: datetime) -> TickReport:
+    """Queue every email due at `now` exactly once, then deliver whatever is sendable."""
+    config = services.config.current()
+    sync_configuration(services, config, now)
+    local_today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
+    plan = config.plan_for(local_today)
+    coordinator = config.coordinator_email(services.settings.coordinator_email)
+    queued = skipped = 0
+    with services.uow_factory() as uow:
+        result = due_notifications(
+            plan,
+            config.meetings,
+            config.policy,
+            recorded_state(uow),
+            now,
+            coordinator_email=coordinator,
+        )
+        for passed in result.skipped:
+            if uow.outbox.add(_skipped_row(passed.notification, passed.reason, now)):
+                skipped += 1
+                log_event(
+                    "not_sent",
+                    kind=passed.notification.kind.value,
+                    key=passed.notification.key,
+                    reason=passed.reason,
+                )
+        for notification in result.due:
+            try:
+                row = render_outbox_row(services, config, plan, uow, notification, now)
+            except Exception as exc:  # one bad email must not hold up the others
+                log_event(
+                    "render_failed",
+                    logging.ERROR,
+                    kind=notification.kind.value,
+                    key=notification.key,
+                    error=repr(exc),
+                    retry="next tick",
+                )
+                continue
+            if uow.outbox.add(row):
+                queued += 1
+                log_event(
+                    "queued",
+                    kind=notification.kind.value,
+                    key=notification.key,
+                    to=list(notification.to),
+                    message_id=row.message_id,
+                )
+        uow.commit()
+    delivery = deliver_pending(services.uow_factory, services.open_transport, now, services.worker)
+    return TickReport(queued, skipped, delivery)
+
+
+def recorded_state(uow: UnitOfWork) -> Recorded:
+    """What the database says has happened, in the terms the rules use."""
+    return Recorded(
+        sent_keys=uow.outbox.keys(),
+        replied=uow.updates.replied(),
+        completed_milestones=uow.plans.completed_milestones(),
+        late_update_meetings=late_update_meetings(uow),
+    )
+
+
+def late_update_meetings(uow: UnitOfWork) -> frozenset[str]:
+    """Meetings with updates recorded after their agenda pack went out."""
+    late: set[str] = set()
+    for row in uow.outbox.with_status(OutboxStatus.SENT):
+        if row.kind != NotificationKind.AGENDA_PACK.value or row.meeting is None:
+            continue
+        assert row.sent_at is not None
+        if any(u.meeting == row.meeting for u in uow.updates.received_after(row.sent_at)):
+            late.add(row.meeting.isoformat())
+    return frozenset(late)
+
+
+def _skipped_row(notification: Notification, reason: str, now: datetime) -> OutboxRow:
+    row = _base_row(notification, now)
+    row.status, row.reason = OutboxStatus.SKIPPED, reason
+    return row
+
+
+def _base_row(notification: Notification, now: datetime) -> OutboxRow:
+    return OutboxRow(
+        key=notification.key,
+        kind=notification.kind.value,
+        status=OutboxStatus.PENDING,
+        to_addresses=list(notification.to),
+        cc_addresses=list(notification.cc),
+        lead_name=notification.lead_name,
+        meeting=notification.meeting,
+        refs=list(notification.refs),
+        milestones=[
+            {"ref": m.action_ref, "label": m.label, "due": m.due.isoformat()}
+            for m in notification.milestones
+        ],
+        created_at=now,
+        scheduled_for=notification.send_at,
+        send_after=now,
+        attempts=0,
+    )
+
+
+def render_outbox_row(
+    services: Services,
+    config: Configuration,
+    plan: Plan,
+    uow: UnitOfWork,
+    notification: Notification,
+    now: datetime,
+    *,
+    recorded: tuple[ActionUpdate, ...] = (),
+    problems: tuple[str, ...] = (),
+    thread: tuple[str, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
+) -> OutboxRow:
+    """The outbox row for a notification, with the complete message rendered and stored."""
+    settings = services.settings
+    ctx = email_context(
+        config,
+        plan,
+        uow,
+        notification,
+        recorded=recorded,
+        problems=problems,
+        thread=thread or _thread_for(uow, notification),
+    )
+    if notification.kind is NotificationKind.AGENDA_PACK and not attachments:
+        attachments = _pack_attachments(services, config, notification, now)
+    token, message_id = new_token(), new_message_id(settings.mail_domain)
+    message = compose_message(
+        ctx,
+        token=token,
+        message_id=message_id,
+        from_address=settings.from_address,
+        reply_to=settings.reply_to,
+        templates_dir=settings.templates_dir,
+        now=now,
+        attachments=attachments,
+    )
+    row = _base_row(notification, now)
+    row.token, row.message_id = token, message_id
+    row.subject = str(message["Subject"])
+    body = message.get_body(preferencelist=("plain",))
+    row.body_text = body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+    row.raw = message.as_bytes()
+    return row
+
+
+def email_context(
+    config: Configuration,
+    plan: Plan,
+    uow: UnitOfWork,
+    notification: Notification,
+    *,
+    recorded: tuple[ActionUpdate, ...] = (),
+    problems: tuple[str, ...] = (),
+    thread: tuple[str, ...] = (),
+) -> EmailContext:
+    """Everything a template needs for this notification, as of now."""
+    latest = uow.updates.latest_by_ref()
+    actions = tuple(
+        _action_line(plan, ref, latest.get(ref))
+        for ref in notification.refs
+        if plan.action(ref) is not None
+    )
+    milestones = tuple(
+        MilestoneLine(m, (plan.action(m.action_ref) or _missing(m.action_ref)).action)
+        for m in notification.milestones
+        if plan.action(m.action_ref) is not None
+    )
+    meeting = next((m for m in config.meetings if m.date == notification.meeting), None)
+    coordinator = config.people.coordinator
+    if notification.kind is NotificationKind.AGENDA_ADDENDUM and not recorded:
+        recorded = _late_updates(uow, notification)
+    return EmailContext(
+        notification=notification,
+        lead_name=notification.lead_name or (coordinator.name if coordinator else ""),
+        partnership=config.partnership,
+        coordinator_name=coordinator.name if coordinator else "",
+        coordinator_email=coordinator.email if coordinator else None,
+        actions=actions,
+        meeting=meeting,
+        milestones=milestones,
+        reply_by=_reply_by(config, notification),
+        recorded=recorded,
+        problems=problems,
+        thread=thread,
+    )
+
+
+def _missing(ref: str) -> object:
+    raise LookupError(ref)
+
+
+def _action_line(plan: Plan, ref: str, update: UpdateRow | None) -> ActionLine:
+    action = plan.action(ref)
+    assert action is not None
+    return ActionLine(
+        ref=ref,
+        action=action.action,
+        timescale=action.timescale,
+        milestones=action.milestones,
+        last_status=Status(update.status) if update and update.status else None,
+        last_commentary=update.text if update and not update.held_for_review else "",
+        last_update=update.received_at.date() if update else None,
+    )
+
+
+def _reply_by(config: Configuration, notification: Notification) -> date | None:
+    """Replies are wanted by the working day before the agenda pack is compiled."""
+    if notification.meeting is None or notification.kind not in (
+        NotificationKind.UPDATE_REQUEST,
+        NotificationKind.UPDATE_CHASER,
+    ):
+        return None
+    calendar = WorkingCalendar(config.policy)
+    pack_day = notification.meeting - timedelta(days=config.policy.agenda_pack_days_before)
+    return calendar.previous_working_day(pack_day - timedelta(days=1))
+
+
+def _thread_for(uow: UnitOfWork, notification: Notification) -> tuple[str, ...]:
+    """A chaser follows its update request in the lead's mailbox."""
+    if notification.kind is not NotificationKind.UPDATE_CHASER or notification.meeting is None:
+        return ()
+    for row in uow.outbox.for_meeting(NotificationKind.UPDATE_REQUEST.value, notification.meeting):
+        if row.message_id and set(row.to_addresses) == set(notification.to):
+            return (row.message_id,)
+    return ()
+
+
+def _late_updates(uow: UnitOfWork, notification: Notification) -> tuple[ActionUpdate, ...]:
+    assert notification.meeting is not None
+    packs = [
+        r
+        for r in uow.outbox.for_meeting(NotificationKind.AGENDA_PACK.value, notification.meeting)
+        if r.sent_at
+    ]
+    if not packs:
+        return ()
+    sent_at = packs[0].sent_at
+    assert sent_at is not None
+    return tuple(
+        ActionUpdate(
+            ref=u.ref,
+            status=Status(u.status) if u.status else None,
+            text=u.text,
+            received_at=u.received_at,
+            sender=u.sender,
+            unstructured=u.unstructured,
+        )
+        for u in uow.updates.received_after(sent_at)
+        if u.meeting == notification.meeting and not u.held_for_review and not u.private
+    )
+
+
+def _pack_attachments(
+    services: Services, config: Configuration, notification: Notification, now: datetime
+) -> tuple[Attachment, ...]:
+    from scheduler.services.packs import build_meeting_pack
+
+    assert notification.meeting is not None
+    files = build_meeting_pack(services, config, notification.meeting, now)
+    return (Attachment(files.pdf_path.name, files.pdf_path.read_bytes(), "application/pdf"),)
