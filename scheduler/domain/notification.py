@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from enum import Enum
+from enum import StrEnum
 
 
-class NotificationKind(str, Enum):
+class NotificationKind(StrEnum):
     UPDATE_REQUEST = "update_request"
     UPDATE_CHASER = "update_chaser"
     AGENDA_PACK = "agenda_pack"

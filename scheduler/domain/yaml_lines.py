@@ -59,9 +59,10 @@ def _construct(node: Node, source: str) -> Any:
         items.item_lines = [child.start_mark.line + 1 for child in node.value]
         return items
     assert isinstance(node, ScalarNode)
-    return yaml.SafeLoader(  # resolve the scalar as safe_load would (int, date, bool, str)
-        ""
-    ).construct_object(node, deep=True)
+    try:  # resolve the scalar as safe_load would (int, date, bool, str)
+        return yaml.SafeLoader("").construct_object(node, deep=True)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise PlanError(source, line, f"unreadable value: {exc}") from None
 
 
 def load_yaml(text: str, source: str) -> Any:

@@ -8,12 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduler.adapters.database import make_engine, require_current_schema, session_factory
-from scheduler.adapters.mail_transport import (
-    FolderTransport,
-    MailTransport,
-    SmtpSettings,
-    SmtpTransport,
-)
+from scheduler.adapters.mail_transport import MailTransport, transport_for
 from scheduler.adapters.unit_of_work import UnitOfWork
 from scheduler.services.configuration import ConfigurationSource
 from scheduler.settings import Settings
@@ -33,19 +28,9 @@ class Services:
 
 def transport_factory(settings: Settings) -> tuple[Callable[[], MailTransport], str]:
     """SMTP when configured, else the embedded default: .eml files in the outbox folder."""
-    smtp = settings.smtp
-    if smtp is None:
-        folder = settings.outbox_dir
-        return (lambda: FolderTransport(folder)), f"folder:{folder}"
-    smtp_settings = SmtpSettings(
-        host=smtp.host,
-        port=smtp.port,
-        user=smtp.user,
-        password=smtp.password,
-        security=smtp.security,
-        timeout=smtp.timeout,
-    )
-    return (lambda: SmtpTransport(smtp_settings)), f"smtp:{smtp.host}:{smtp.port}"
+    smtp, folder = settings.smtp, settings.outbox_dir
+    label = f"smtp:{smtp.host}:{smtp.port}" if smtp else f"folder:{folder}"
+    return (lambda: transport_for(smtp, folder)), label
 
 
 def build_services(settings: Settings, *, check_schema: bool = True) -> Services:

@@ -6,12 +6,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
+
 from scheduler.adapters.repositories import PlanLoadSummary
 from scheduler.adapters.unit_of_work import UnitOfWork
 from scheduler.domain.errors import PlanError
 from scheduler.domain.plan import Plan
 from scheduler.domain.plan_document import parse_plan_document
 from scheduler.domain.plan_yaml import load_plan_yaml, plan_to_yaml, validate_plan_yaml
+from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_people, read_text
 
 
@@ -67,15 +70,24 @@ def load_plan(uow: UnitOfWork, plan: Plan, source: str, now: datetime) -> PlanLo
     return summary
 
 
-def sync_configuration(services: object, config: Configuration, now: datetime) -> None:
+def sync_configuration(services: Services, config: Configuration, now: datetime) -> None:
     """Load the configuration's plans and meetings into the database when they changed."""
-    from scheduler.events import log_event
-    from scheduler.services.app import Services
-
-    assert isinstance(services, Services)
     version = services.config.version
     if services.loaded_config_version == version:
         return
+    for attempt in range(3):
+        try:
+            _save_configuration(services, config, now)
+            break
+        except IntegrityError:  # another daemon loaded the same plan at the same moment
+            if attempt == 2:
+                raise
+    services.loaded_config_version = version
+
+
+def _save_configuration(services: Services, config: Configuration, now: datetime) -> None:
+    from scheduler.events import log_event
+
     with services.uow_factory() as uow:
         for source, plan in config.plans:
             summary = uow.plans.save(plan, source, now)
@@ -95,4 +107,3 @@ def sync_configuration(services: object, config: Configuration, now: datetime) -
                 )
         uow.plans.save_meetings(config.meetings)
         uow.commit()
-    services.loaded_config_version = version

@@ -1,0 +1,331 @@
+"""Sending finished emails: over SMTP, or into a folder of .eml files when none is configured.
+
+A transport is used as a context manager around a batch, so one SMTP connection carries
+every message of the batch. Failures come out as two kinds only, because the outbox needs
+to know just one thing: try this message again later (TemporaryFailure), or give up on it
+and tell the coordinator (PermanentFailure). Bodies and passwords are never logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, NoReturn, Protocol, Self
+
+if TYPE_CHECKING:
+    from scheduler.settings import SmtpConfig
+
+log = logging.getLogger(__name__)
+
+Security = Literal["starttls", "ssl", "none"]
+
+
+class TemporaryFailure(Exception):
+    """The message could not be sent now but may go later: keep it and retry."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PermanentFailure(Exception):
+    """The server refused the message for good (5xx): retrying would not help."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MailTransport(Protocol):
+    """Sends messages; enter it once per batch so the batch shares one connection."""
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def send(self, msg: EmailMessage) -> None:
+        """Hand one message on; raises TemporaryFailure or PermanentFailure."""
+        ...
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the SMTP server; `ca_file` trusts a private CA (tests, in-house relays)."""
+
+    host: str
+    port: int
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    security: Security = "starttls"
+    timeout: float = 30.0
+    ca_file: Path | None = None
+    local_hostname: str | None = None
+
+    @classmethod
+    def from_config(cls, config: SmtpConfig) -> SmtpSettings:
+        """From the settings read from the environment."""
+        security: Security
+        if config.security == "ssl":
+            security = "ssl"
+        elif config.security == "none":
+            security = "none"
+        else:
+            security = "starttls"
+        return cls(
+            host=config.host,
+            port=config.port,
+            user=config.user,
+            password=config.password,
+            security=security,
+            timeout=config.timeout,
+        )
+
+
+def _reply_text(message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return " ".join(text.split())
+
+
+def _by_code(code: int, what: str, message: bytes | str) -> Exception:
+    reason = f"{what}: {code} {_reply_text(message)}"
+    return PermanentFailure(reason) if 500 <= code < 600 else TemporaryFailure(reason)
+
+
+class SmtpTransport:
+    """SMTP over one connection per batch (STARTTLS, implicit TLS or plain).
+
+    If the server drops the connection between messages (idle timeout, 421), the message is
+    sent again once on a fresh connection. Should the drop fall after the server took the
+    message but before its reply reached us, the recipient gets it twice with the same
+    Message-ID; SMTP leaves that window open (RFC 1047) and no client can close it.
+    """
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self._settings = settings
+        self._smtp: smtplib.SMTP | None = None
+        self._unreachable: str | None = None
+        self.connections = 0  # opened in this transport's life, for logs and tests
+
+    def __enter__(self) -> Self:
+        self._unreachable = None
+        self._connect()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Say QUIT if the server still listens, and drop the connection."""
+        smtp, self._smtp = self._smtp, None
+        if smtp is None:
+            return
+        try:
+            smtp.quit()
+        except (smtplib.SMTPException, OSError):
+            smtp.close()
+
+    def send(self, msg: EmailMessage) -> None:
+        if self._unreachable is not None:
+            raise TemporaryFailure(self._unreachable)
+        if self._smtp is None:
+            self._connect()
+        try:
+            self._send_once(msg)
+        except _Dropped as dropped:
+            log.info("smtp connection dropped (%s); reconnecting once", dropped.reason)
+            self.close()
+            self._connect()
+            try:
+                self._send_once(msg)
+            except _Dropped as again:
+                self.close()
+                raise TemporaryFailure(f"connection dropped twice: {again.reason}") from None
+
+    def _send_once(self, msg: EmailMessage) -> None:
+        smtp = self._smtp
+        assert smtp is not None
+        try:
+            refused = smtp.send_message(msg)
+        except smtplib.SMTPServerDisconnected as exc:
+            raise _Dropped(str(exc) or "server disconnected") from None
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            if smtp.sock is None and 421 in codes:
+                raise _Dropped("421 while naming recipients") from None
+            raise self._all_refused(exc.recipients) from None
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421 or smtp.sock is None:
+                raise _Dropped(f"{exc.smtp_code} {_reply_text(exc.smtp_error)}") from None
+            what = "sender refused" if isinstance(exc, smtplib.SMTPSenderRefused) else "refused"
+            raise _by_code(exc.smtp_code, what, exc.smtp_error) from None
+        except smtplib.SMTPNotSupportedError as exc:
+            raise PermanentFailure(f"server cannot take this message: {exc}") from None
+        except ValueError as exc:  # no recipients, duplicate headers: the message is at fault
+            raise PermanentFailure(f"message cannot be sent: {exc}") from None
+        except smtplib.SMTPException as exc:
+            self.close()
+            raise TemporaryFailure(f"smtp error: {exc}") from None
+        except OSError as exc:
+            raise _Dropped(f"connection error: {exc}") from None
+        if refused:
+            # Taken for some recipients: sending again would duplicate it for them.
+            log.warning(
+                "smtp accepted %s but refused %s",
+                msg.get("Message-ID", "(no Message-ID)"),
+                ", ".join(f"{rcpt} ({code})" for rcpt, (code, _) in refused.items()),
+            )
+
+    @staticmethod
+    def _all_refused(recipients: dict[str, tuple[int, bytes]]) -> Exception:
+        """Permanent only when every refusal is; a 4xx one may yet be accepted later."""
+        details = "; ".join(
+            f"{rcpt}: {code} {_reply_text(text)}" for rcpt, (code, text) in recipients.items()
+        )
+        if all(500 <= code < 600 for code, _ in recipients.values()):
+            return PermanentFailure(f"recipients refused: {details}")
+        return TemporaryFailure(f"recipients refused for now: {details}")
+
+    def _connect(self) -> None:
+        settings = self._settings
+        where = f"{settings.host}:{settings.port}"
+        try:
+            self._smtp = self._open()
+        except smtplib.SMTPAuthenticationError as exc:
+            # A login problem is not the message's fault: keep it until the login is fixed.
+            self._give_up(
+                f"login to {where} refused: {exc.smtp_code} {_reply_text(exc.smtp_error)}"
+            )
+        except smtplib.SMTPResponseException as exc:
+            self._give_up(
+                f"{where} refused the connection: {exc.smtp_code} {_reply_text(exc.smtp_error)}"
+            )
+        except (smtplib.SMTPException, OSError) as exc:
+            self._give_up(
+                f"cannot reach {where} ({settings.security}): {type(exc).__name__}: {exc}"
+            )
+        self.connections += 1
+        log.info("smtp connected to %s (%s)", where, settings.security)
+
+    def _give_up(self, reason: str) -> NoReturn:
+        """Connecting failed: every further send of this batch fails at once, the same way."""
+        self._unreachable = reason
+        log.warning("smtp unavailable: %s", reason)
+        raise TemporaryFailure(reason) from None
+
+    def _open(self) -> smtplib.SMTP:
+        settings = self._settings
+        smtp: smtplib.SMTP
+        if settings.security == "ssl":
+            smtp = smtplib.SMTP_SSL(
+                settings.host,
+                settings.port,
+                local_hostname=settings.local_hostname,
+                timeout=settings.timeout,
+                context=self._tls_context(),
+            )
+        else:
+            smtp = smtplib.SMTP(
+                settings.host,
+                settings.port,
+                local_hostname=settings.local_hostname,
+                timeout=settings.timeout,
+            )
+        try:
+            if settings.security == "starttls":
+                smtp.starttls(context=self._tls_context())
+            if settings.user:
+                smtp.login(settings.user, settings.password or "")
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def _tls_context(self) -> ssl.SSLContext:
+        ca_file = self._settings.ca_file
+        return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
+class _Dropped(Exception):
+    """The connection went away under a message; worth one retry on a new connection."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9.-]+|\.{2,}")
+
+
+class FolderTransport:
+    """Writes each message as `<timestamp>-<message-id>.eml` into a folder (no SMTP needed).
+
+    The file is written under a dot-name and renamed into place, so a reader of the folder
+    never sees half a message.
+    """
+
+    def __init__(
+        self, folder: Path, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.folder = folder
+        self._clock = clock
+
+    def __enter__(self) -> Self:
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise TemporaryFailure(f"cannot create outbox folder {self.folder}: {exc}") from None
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def send(self, msg: EmailMessage) -> None:
+        message_id = msg.get("Message-ID")
+        if not message_id:
+            raise PermanentFailure("message has no Message-ID")
+        stamp = self._clock().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        name = f"{stamp}-{_UNSAFE.sub('_', str(message_id).strip('<> ')).strip('._')}.eml"
+        final = self.folder / name
+        temporary = self.folder / f".{name}.tmp"
+        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, final)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise TemporaryFailure(f"cannot write {final}: {exc}") from None
+        log.info("wrote %s", final.name)
+
+
+def transport_for(smtp: SmtpConfig | None, outbox_dir: Path) -> MailTransport:
+    """SMTP when configured, else the folder of .eml files."""
+    if smtp is None:
+        return FolderTransport(outbox_dir)
+    return SmtpTransport(SmtpSettings.from_config(smtp))

@@ -1,0 +1,483 @@
+"""What is due: every email the policy wants, and which of them should go at a given moment.
+
+`scheduled_notifications` lists every email the policy ever wants for a plan and its meetings;
+`due_notifications` picks, at `now`, those whose time has come, have not been recorded, and
+are still useful, and names those that are no longer useful so the caller records them as
+skipped (logging why once) instead of sending them late. The daemon's tick and the
+simulation both call it; nothing here reads a clock or a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from scheduler.domain.meeting import Meeting
+from scheduler.domain.notification import MilestoneRef, Notification, NotificationKind
+from scheduler.domain.plan import Action, Plan, Priority
+from scheduler.domain.policy import Policy
+from scheduler.domain.working_days import WorkingCalendar
+
+OVERDUE_CATCH_UP_DAYS = 14
+"""An overdue notice later than this (daemon down, SMTP out) is skipped, not sent in a flood."""
+
+_Kind = NotificationKind
+_KIND_ORDER = {kind: index for index, kind in enumerate(NotificationKind)}
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the database says, as far as the rules need it.
+
+    sent_keys: every outbox key already written (sent, failed or skipped);
+    replied: (meeting key, lead email in lower case) for leads who replied for that meeting;
+    completed_milestones: (action ref, milestone label) reported complete;
+    late_update_meetings: keys of meetings with updates recorded after their pack was sent.
+    """
+
+    sent_keys: frozenset[str] = frozenset()
+    replied: frozenset[tuple[str, str]] = frozenset()
+    completed_milestones: frozenset[tuple[str, str]] = frozenset()
+    late_update_meetings: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class SkippedNotification:
+    """A notification whose time has passed but which is no longer worth sending, and why."""
+
+    notification: Notification
+    reason: str
+
+
+@dataclass(frozen=True)
+class DueResult:
+    """To send now, and to record as skipped; both in send_at order."""
+
+    due: tuple[Notification, ...]
+    skipped: tuple[SkippedNotification, ...]
+
+
+@dataclass(frozen=True)
+class _Recipient:
+    """A priority lead as an email recipient: one person may lead several priorities."""
+
+    email: str  # lower case: the identity in keys and in Recorded.replied
+    address: str  # as written in the plan: what the email is sent to
+    name: str
+    priorities: tuple[Priority, ...]
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return tuple(action for priority in self.priorities for action in priority.actions)
+
+
+def lead_email_key(address: str) -> str:
+    """The form of a lead's address used in keys and in Recorded.replied."""
+    return address.strip().lower()
+
+
+def leads_without_email(plan: Plan) -> tuple[Priority, ...]:
+    """Priorities whose lead has no email address: nothing can be sent to them."""
+    return tuple(p for p in plan.priorities if not (p.lead.email or "").strip())
+
+
+def schedule_problems(plan: Plan, *, coordinator_email: str | None) -> tuple[str, ...]:
+    """What the schedule has to leave out, one operator-readable sentence each."""
+    problems = [
+        f"priority {priority.ref}: lead {priority.lead.name} has no email address; "
+        "no update requests or reminders go to them"
+        for priority in leads_without_email(plan)
+    ]
+    if not (coordinator_email or "").strip():
+        problems.append(
+            "no coordinator email address (CSP_COORDINATOR_EMAIL): agenda packs and addenda "
+            "are not sent and overdue notices copy no one"
+        )
+    return tuple(problems)
+
+
+def scheduled_notifications(
+    plan: Plan, meetings: Iterable[Meeting], policy: Policy, *, coordinator_email: str | None
+) -> tuple[Notification, ...]:
+    """Every email the policy ever wants for this plan and these meetings, in send_at order.
+
+    Leads without an email address and, without a coordinator address, agenda packs and
+    addenda are left out; `schedule_problems` names them.
+    """
+    return _schedule(plan, tuple(meetings), policy, _address(coordinator_email))
+
+
+def due_notifications(
+    plan: Plan,
+    meetings: Iterable[Meeting],
+    policy: Policy,
+    recorded: Recorded,
+    now: datetime,
+    *,
+    coordinator_email: str | None,
+    overdue_catch_up_days: int = OVERDUE_CATCH_UP_DAYS,
+) -> DueResult:
+    """The emails to send at `now`, and those to record as skipped because they lost their use.
+
+    A notification is considered once its send_at is at or before `now` and its key is not in
+    recorded.sent_keys. Its milestones and refs are those still open at `now`. Notifications
+    that are not yet useful (an addendum with no late update yet) are in neither list.
+    """
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be a timezone-aware datetime")
+    meeting_list = tuple(meetings)
+    candidates = [
+        n
+        for n in scheduled_notifications(
+            plan, meeting_list, policy, coordinator_email=coordinator_email
+        )
+        if n.send_at <= now and n.key not in recorded.sent_keys
+    ]
+    judge = _Judge(
+        starts={meeting.date: meeting.starts_at() for meeting in meeting_list},
+        recorded=recorded,
+        now=now,
+        today=now.astimezone(ZoneInfo(policy.timezone)).date(),
+        catch_up=timedelta(days=overdue_catch_up_days),
+        priority_of={action.ref: priority.ref for priority, action in plan.actions()},
+    )
+    due: list[Notification] = []
+    skipped: list[SkippedNotification] = []
+    for notification in candidates:
+        verdict = judge.verdict(notification)
+        if isinstance(verdict, Notification):
+            due.append(verdict)
+        elif isinstance(verdict, str):
+            skipped.append(SkippedNotification(notification, verdict))
+    due, superseded = _drop_superseded(due, judge)
+    skipped.extend(superseded)
+    return DueResult(tuple(due), tuple(sorted(skipped, key=lambda s: _order(s.notification))))
+
+
+# The schedule: every email the policy wants.
+
+
+@lru_cache(maxsize=8)
+def _schedule(
+    plan: Plan, meetings: tuple[Meeting, ...], policy: Policy, coordinator: str | None
+) -> tuple[Notification, ...]:
+    """Cached: the daemon asks every minute and the plan rarely changes between ticks."""
+    calendar = WorkingCalendar(policy)
+    zone = ZoneInfo(policy.timezone)
+
+    def send_at(day: date) -> datetime:
+        return datetime.combine(day, policy.send_time, tzinfo=zone)
+
+    recipients = _recipients(plan)
+    notifications: list[Notification] = []
+    for meeting in meetings:
+        notifications.extend(
+            _meeting_notifications(meeting, recipients, policy, calendar, send_at, coordinator)
+        )
+    for days in policy.deadline_reminder_days_before:
+        notifications.extend(
+            _digests(
+                _Kind.DEADLINE_REMINDER, recipients, _reminder_day(calendar, days), send_at, cc=()
+            )
+        )
+    overdue_day = _overdue_day(calendar, policy.overdue_days_after)
+    cc = (coordinator,) if coordinator else ()
+    notifications.extend(_digests(_Kind.OVERDUE_NOTICE, recipients, overdue_day, send_at, cc))
+    return tuple(sorted(_merge_digests(notifications), key=_order))
+
+
+def _reminder_day(calendar: WorkingCalendar, days_before: int) -> Callable[[date], date]:
+    def day_of(due: date) -> date:
+        return calendar.previous_working_day(due - timedelta(days=days_before))
+
+    return day_of
+
+
+def _overdue_day(calendar: WorkingCalendar, days_after: int) -> Callable[[date], date]:
+    def day_of(due: date) -> date:
+        return calendar.next_working_day(due + timedelta(days=days_after))
+
+    return day_of
+
+
+def _meeting_notifications(
+    meeting: Meeting,
+    recipients: Sequence[_Recipient],
+    policy: Policy,
+    calendar: WorkingCalendar,
+    send_at: Callable[[date], datetime],
+    coordinator: str | None,
+) -> list[Notification]:
+    def days_before(days: int) -> datetime:
+        return send_at(calendar.previous_working_day(meeting.date - timedelta(days=days)))
+
+    notifications: list[Notification] = []
+    for person in recipients:
+        notifications.append(
+            _meeting_notice(
+                f"update_request/{meeting.key}/{person.email}",
+                _Kind.UPDATE_REQUEST,
+                days_before(policy.update_request_days_before),
+                meeting,
+                person,
+            )
+        )
+        notifications.extend(
+            _meeting_notice(
+                f"update_chaser/{meeting.key}/{days}/{person.email}",
+                _Kind.UPDATE_CHASER,
+                days_before(days),
+                meeting,
+                person,
+            )
+            for days in policy.chaser_days_before
+        )
+    if coordinator:
+        notifications.append(
+            Notification(
+                key=f"agenda_pack/{meeting.key}",
+                kind=_Kind.AGENDA_PACK,
+                send_at=days_before(policy.agenda_pack_days_before),
+                to=(coordinator,),
+                meeting=meeting.date,
+            )
+        )
+        notifications.append(
+            Notification(
+                key=f"agenda_addendum/{meeting.key}",
+                kind=_Kind.AGENDA_ADDENDUM,
+                send_at=days_before(1),
+                to=(coordinator,),
+                meeting=meeting.date,
+            )
+        )
+    return notifications
+
+
+def _meeting_notice(
+    key: str, kind: NotificationKind, send_at: datetime, meeting: Meeting, person: _Recipient
+) -> Notification:
+    """An update request or chaser: all of one lead's actions, across their priorities."""
+    actions = person.actions
+    return Notification(
+        key=key,
+        kind=kind,
+        send_at=send_at,
+        to=(person.address,),
+        lead_name=person.name,
+        meeting=meeting.date,
+        refs=tuple(action.ref for action in actions),
+        milestones=tuple(
+            MilestoneRef(action.ref, milestone.label, milestone.due)
+            for action in actions
+            for milestone in action.milestones
+        ),
+        priority_refs=tuple(priority.ref for priority in person.priorities),
+    )
+
+
+def _digests(
+    kind: NotificationKind,
+    recipients: Sequence[_Recipient],
+    day_of: Callable[[date], date],
+    send_at: Callable[[date], datetime],
+    cc: tuple[str, ...],
+) -> list[Notification]:
+    """One notification per recipient per send day, listing every milestone sent that day."""
+    by_day: dict[tuple[str, date], list[MilestoneRef]] = {}
+    people = {person.email: person for person in recipients}
+    for person in recipients:
+        for action in person.actions:
+            for milestone in action.milestones:
+                day = day_of(milestone.due)
+                by_day.setdefault((person.email, day), []).append(
+                    MilestoneRef(action.ref, milestone.label, milestone.due)
+                )
+    return [
+        _digest(kind, people[email], day, milestones, send_at(day), cc)
+        for (email, day), milestones in by_day.items()
+    ]
+
+
+def _digest(
+    kind: NotificationKind,
+    person: _Recipient,
+    day: date,
+    milestones: Iterable[MilestoneRef],
+    send_at: datetime,
+    cc: tuple[str, ...],
+) -> Notification:
+    ordered = _ordered_milestones(milestones)
+    priority_of = {a.ref: p.ref for p in person.priorities for a in p.actions}
+    return Notification(
+        key=f"{kind.value}/{day.isoformat()}/{person.email}",
+        kind=kind,
+        send_at=send_at,
+        to=(person.address,),
+        cc=cc,
+        lead_name=person.name,
+        refs=_unique(m.action_ref for m in ordered),
+        milestones=ordered,
+        priority_refs=_unique(priority_of[m.action_ref] for m in ordered),
+    )
+
+
+def _merge_digests(notifications: Iterable[Notification]) -> list[Notification]:
+    """Digests of one kind for one person on one day (from two offsets) become one."""
+    merged: dict[str, Notification] = {}
+    for notification in notifications:
+        earlier = merged.get(notification.key)
+        if earlier is None:
+            merged[notification.key] = notification
+            continue
+        milestones = _ordered_milestones({*earlier.milestones, *notification.milestones})
+        merged[notification.key] = replace(
+            earlier,
+            milestones=milestones,
+            refs=_unique([*earlier.refs, *notification.refs]),
+            priority_refs=_unique([*earlier.priority_refs, *notification.priority_refs]),
+        )
+    return list(merged.values())
+
+
+def _recipients(plan: Plan) -> list[_Recipient]:
+    """Priority leads with an email address, one per address, in plan order."""
+    by_email: dict[str, _Recipient] = {}
+    for priority in plan.priorities:
+        address = (priority.lead.email or "").strip()
+        if not address:
+            continue
+        email = lead_email_key(address)
+        known = by_email.get(email)
+        if known is None:
+            by_email[email] = _Recipient(email, address, priority.lead.name, (priority,))
+        else:
+            by_email[email] = replace(known, priorities=(*known.priorities, priority))
+    return list(by_email.values())
+
+
+# Usefulness at `now`.
+
+
+@dataclass(frozen=True, eq=False)
+class _Judge:
+    starts: dict[date, datetime]
+    recorded: Recorded
+    now: datetime
+    today: date
+    catch_up: timedelta
+    priority_of: dict[str, str]
+
+    def verdict(self, n: Notification) -> Notification | str | None:
+        """The notification to send (as it stands now), a reason to skip it, or None to wait."""
+        if n.kind in (_Kind.DEADLINE_REMINDER, _Kind.OVERDUE_NOTICE):
+            return self._milestone_verdict(n)
+        if n.meeting is None:
+            return None
+        started = self.starts.get(n.meeting)
+        if started is None or self.now >= started:
+            if n.kind is _Kind.AGENDA_ADDENDUM and n.meeting.isoformat() not in self.late:
+                return f"meeting {n.meeting.isoformat()} has passed with no late updates"
+            return f"meeting {n.meeting.isoformat()} has passed"
+        if n.kind is _Kind.AGENDA_ADDENDUM:
+            return n if n.meeting.isoformat() in self.late else None
+        if n.kind is _Kind.UPDATE_CHASER and self._replied(n):
+            return "lead replied"
+        if n.kind in (_Kind.UPDATE_REQUEST, _Kind.UPDATE_CHASER):
+            return replace(n, milestones=self._open(n.milestones))
+        return n
+
+    @property
+    def late(self) -> frozenset[str]:
+        return self.recorded.late_update_meetings
+
+    def _replied(self, n: Notification) -> bool:
+        assert n.meeting is not None
+        return (n.meeting.isoformat(), lead_email_key(n.to[0])) in self.recorded.replied
+
+    def _open(self, milestones: Iterable[MilestoneRef]) -> tuple[MilestoneRef, ...]:
+        done = self.recorded.completed_milestones
+        return tuple(m for m in milestones if (m.action_ref, m.label) not in done)
+
+    def _milestone_verdict(self, n: Notification) -> Notification | str:
+        if n.kind is _Kind.OVERDUE_NOTICE and self.now - n.send_at > self.catch_up:
+            days = self.catch_up.days
+            return f"more than {days} day{'' if days == 1 else 's'} late"
+        remaining = self._open(n.milestones)
+        if not remaining:
+            return "milestone completed"
+        if n.kind is _Kind.DEADLINE_REMINDER:
+            remaining = tuple(m for m in remaining if m.due >= self.today)
+            if not remaining:
+                return f"deadline passed on {max(m.due for m in n.milestones).isoformat()}"
+        return self.with_milestones(n, remaining)
+
+    def with_milestones(self, n: Notification, milestones: Sequence[MilestoneRef]) -> Notification:
+        return replace(
+            n,
+            milestones=tuple(milestones),
+            refs=_unique(m.action_ref for m in milestones),
+            priority_refs=_unique(self.priority_of.get(m.action_ref, "") for m in milestones),
+        )
+
+
+def _drop_superseded(
+    due: list[Notification], judge: _Judge
+) -> tuple[list[Notification], list[SkippedNotification]]:
+    """After an outage, several emails about one thing may be due at once: send the newest.
+
+    A late update request makes its chasers pointless; of several chasers, the last one
+    stands; a milestone in two reminders goes in the later one only.
+    """
+    kept: list[Notification] = []
+    skipped: list[SkippedNotification] = []
+    requested = {(n.meeting, n.to[0]) for n in due if n.kind is _Kind.UPDATE_REQUEST}
+    latest_chaser: dict[tuple[date | None, str], Notification] = {}
+    for n in due:
+        if n.kind is _Kind.UPDATE_CHASER:
+            known = latest_chaser.get((n.meeting, n.to[0]))
+            if known is None or n.send_at > known.send_at:
+                latest_chaser[(n.meeting, n.to[0])] = n
+    reminded: set[tuple[str, MilestoneRef]] = set()
+    for n in sorted(due, key=_order, reverse=True):
+        if n.kind is _Kind.UPDATE_CHASER and (n.meeting, n.to[0]) in requested:
+            skipped.append(SkippedNotification(n, "superseded by the late update request"))
+        elif n.kind is _Kind.UPDATE_CHASER and latest_chaser[(n.meeting, n.to[0])] is not n:
+            skipped.append(SkippedNotification(n, "superseded by a later chaser"))
+        elif n.kind is _Kind.DEADLINE_REMINDER:
+            fresh = [m for m in n.milestones if (n.to[0], m) not in reminded]
+            reminded.update((n.to[0], m) for m in fresh)
+            if fresh:
+                kept.append(judge.with_milestones(n, fresh))
+            else:
+                skipped.append(SkippedNotification(n, "superseded by a later reminder"))
+        else:
+            kept.append(n)
+    return sorted(kept, key=_order), skipped
+
+
+# Small shared pieces.
+
+
+def _order(n: Notification) -> tuple[datetime, int, str]:
+    return (n.send_at, _KIND_ORDER[n.kind], n.key)
+
+
+def _ordered_milestones(milestones: Iterable[MilestoneRef]) -> tuple[MilestoneRef, ...]:
+    return tuple(sorted(milestones, key=lambda m: (m.due, _ref_sort_key(m.action_ref), m.label)))
+
+
+def _ref_sort_key(ref: str) -> tuple[tuple[int, int, str], ...]:
+    """3.1.10 after 3.1.9; a non-numeric part after the numeric ones."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in ref.split("."))
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def _address(value: str | None) -> str | None:
+    return value.strip() if value and value.strip() else None

@@ -1,0 +1,118 @@
+"""A dry run: the emails the service would send over a period, by the very rules the daemon runs.
+
+The virtual clock steps to each distinct scheduled send time and asks `due_notifications`
+what goes, as the daemon's tick would, recording each key it returns (sent or skipped).
+It assumes no replies, no completed milestones and no late updates. `default_subject` is the
+plain subject line of each kind, which the email templates may reuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from typing import Any
+
+from scheduler.domain.due import Recorded, due_notifications, scheduled_notifications
+from scheduler.domain.meeting import Meeting
+from scheduler.domain.notification import Notification, NotificationKind
+from scheduler.domain.plan import Plan
+from scheduler.domain.policy import Policy
+
+
+def simulate(
+    plan: Plan,
+    meetings: Iterable[Meeting],
+    policy: Policy,
+    *,
+    start: datetime,
+    end: datetime,
+    coordinator_email: str | None,
+) -> tuple[Notification, ...]:
+    """Every email that would go between start and end (both included), in time order.
+
+    The window looks onto a service that has been running all along: emails scheduled before
+    `start` count as already recorded, so nothing is caught up at `start`.
+    """
+    if start.tzinfo is None or end.tzinfo is None:
+        raise ValueError("start and end must be timezone-aware datetimes")
+    meeting_list = tuple(meetings)
+    schedule = scheduled_notifications(
+        plan, meeting_list, policy, coordinator_email=coordinator_email
+    )
+    recorded_keys = {n.key for n in schedule if n.send_at < start}
+    ticks = sorted({n.send_at for n in schedule if start <= n.send_at <= end})
+    sent: list[Notification] = []
+    for now in ticks:
+        result = due_notifications(
+            plan,
+            meeting_list,
+            policy,
+            Recorded(sent_keys=frozenset(recorded_keys)),
+            now,
+            coordinator_email=coordinator_email,
+        )
+        sent.extend(result.due)
+        recorded_keys.update(n.key for n in result.due)
+        recorded_keys.update(s.notification.key for s in result.skipped)
+    return tuple(sent)
+
+
+def notification_to_json(
+    n: Notification, subject_for: Callable[[Notification], str] | None = None
+) -> dict[str, Any]:
+    """The `csp simulate --json` shape of one email; the subject from `subject_for` if given."""
+    return {
+        "at": n.send_at.isoformat(),
+        "kind": n.kind.value,
+        "to": list(n.to),
+        "subject": (subject_for or default_subject)(n),
+        "meeting": n.meeting.isoformat() if n.meeting else None,
+        "refs": list(n.refs),
+    }
+
+
+def default_subject(n: Notification) -> str:
+    """A plain subject line saying what the email is about ("Update request: CSP meeting ...")."""
+    meeting = f"CSP meeting {long_date(n.meeting)}" if n.meeting else "CSP"
+    if n.kind is NotificationKind.UPDATE_REQUEST:
+        return f"Update request: {meeting}"
+    if n.kind is NotificationKind.UPDATE_CHASER:
+        return f"Reminder, update needed: {meeting}"
+    if n.kind is NotificationKind.AGENDA_PACK:
+        return f"Agenda pack: {meeting}"
+    if n.kind is NotificationKind.AGENDA_ADDENDUM:
+        return f"Agenda addendum, late updates: {meeting}"
+    if n.kind is NotificationKind.ACKNOWLEDGEMENT:
+        return f"Update received: {meeting}"
+    return _milestone_subject(n)
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def long_date(day: date) -> str:
+    """21 June 2011, in English whatever the process locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _milestone_subject(n: Notification) -> str:
+    refs = ", ".join(n.refs)
+    if n.kind is NotificationKind.OVERDUE_NOTICE:
+        return f"Overdue: {refs}"
+    dues = sorted({m.due for m in n.milestones})
+    if len(dues) == 1:
+        return f"Deadline {long_date(dues[0])}: {refs}"
+    return f"Deadlines from {long_date(dues[0])}: {refs}"

@@ -1,0 +1,394 @@
+"""Turning a due Notification and what it is about into a complete email.
+
+One Jinja2 template set per kind in `templates/email/`: `<kind>.subject`, `<kind>.txt` and
+`<kind>.html` (HTML autoescaped, undefined names an error). Every email carries a reference
+token twice, in the subject tag `[CSP:<token>]` and in the Reply-To plus-address, so a reply
+can be matched to what it answers even when one of the two is lost on the way back.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import re
+import secrets
+import traceback
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateNotFound,
+    TemplateSyntaxError,
+    UndefinedError,
+    select_autoescape,
+)
+
+from scheduler.domain.errors import ConfigError
+from scheduler.domain.meeting import Meeting
+from scheduler.domain.notification import MilestoneRef, Notification, NotificationKind
+from scheduler.domain.plan import Milestone
+from scheduler.domain.update import ActionUpdate, Status
+from scheduler.services.ics import MilestoneEvent, meeting_calendar, milestones_calendar
+
+REPLY_MARKER = "## Please type your reply above this line ##"
+TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
+TOKEN_LENGTH = 20
+TOKEN_PATTERN = re.compile(f"[a-z2-7]{{{TOKEN_LENGTH}}}")
+SUBJECT_TAG = re.compile(r"\[CSP:([a-z2-7]{20})\]")
+PARTS = ("subject", "txt", "html")
+
+_MEETING_CALENDAR = {
+    NotificationKind.UPDATE_REQUEST,
+    NotificationKind.UPDATE_CHASER,
+    NotificationKind.AGENDA_PACK,
+}
+_DEADLINE_CALENDAR = {NotificationKind.DEADLINE_REMINDER, NotificationKind.OVERDUE_NOTICE}
+
+
+@dataclass(frozen=True)
+class ActionLine:
+    """One of the lead's actions as an email shows it, with the last update recorded."""
+
+    ref: str
+    action: str
+    timescale: str = ""
+    milestones: tuple[Milestone, ...] = ()
+    last_status: Status | None = None
+    last_commentary: str = ""
+    last_update: date | None = None
+
+
+@dataclass(frozen=True)
+class MilestoneLine:
+    """A milestone the email is about, with the text of its action."""
+
+    milestone: MilestoneRef
+    action: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with the email, such as the agenda pack PDF."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/pdf"
+
+
+@dataclass(frozen=True)
+class EmailContext:
+    """Everything a template may show; built by the caller from the plan and the records."""
+
+    notification: Notification
+    lead_name: str
+    partnership: str
+    coordinator_name: str = ""
+    coordinator_email: str | None = None
+    actions: tuple[ActionLine, ...] = ()
+    meeting: Meeting | None = None
+    milestones: tuple[MilestoneLine, ...] = ()
+    reply_by: date | None = None
+    recorded: tuple[ActionUpdate, ...] = ()  # acknowledgement, agenda addendum
+    problems: tuple[str, ...] = ()  # acknowledgement: lines that could not be recorded
+    thread: tuple[str, ...] = ()  # Message-IDs this email follows, oldest first
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    """The three rendered parts; the subject is without its token tag."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def new_token() -> str:
+    """An unguessable reference token: 20 characters of lowercase base32, 100 bits."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def new_message_id(domain: str) -> str:
+    """A Message-ID unique to this email, in our own domain."""
+    return f"<csp.{secrets.token_hex(16)}@{domain}>"
+
+
+def plus_address(address: str, token: str) -> str:
+    """`local@domain` becomes `local+<token>@domain`, the address a reply comes back to."""
+    _, addr = parseaddr(address)
+    local, at, domain = addr.rpartition("@")
+    if not at or not local or not domain:
+        raise ConfigError(
+            "environment",
+            None,
+            f"CSP_REPLY_TO must be an address like name@example.org, not {address!r}",
+        )
+    return f"{local}+{token}@{domain}"
+
+
+def token_from_subject(subject: str) -> str | None:
+    """The token in a subject's `[CSP:<token>]` tag, if there is one."""
+    match = SUBJECT_TAG.search(subject)
+    return match.group(1) if match else None
+
+
+def render_email(
+    ctx: EmailContext,
+    *,
+    token: str,
+    reply_address: str,
+    templates_dir: Path,
+    attachments: Sequence[str] = (),
+) -> RenderedEmail:
+    """Render the subject, text and HTML of the notification's kind."""
+    values = _template_values(ctx, token, reply_address, attachments)
+    subject = subject_line(ctx, templates_dir)
+    values["subject"] = subject
+    kind = ctx.notification.kind.value
+    return RenderedEmail(
+        subject=subject,
+        text=_render(templates_dir, f"{kind}.txt", values),
+        html=_render(templates_dir, f"{kind}.html", values),
+    )
+
+
+def subject_line(ctx: EmailContext, templates_dir: Path) -> str:
+    """The subject without its token tag, on one line (also what `csp simulate` shows)."""
+    values = _template_values(ctx, "", "", ())
+    raw = _render(templates_dir, f"{ctx.notification.kind.value}.subject", values)
+    return " ".join(raw.split())
+
+
+def compose_message(
+    ctx: EmailContext,
+    *,
+    token: str,
+    message_id: str,
+    from_address: str,
+    reply_to: str,
+    templates_dir: Path,
+    now: datetime | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
+    """The complete email for a due notification, ready for a MailTransport.
+
+    `templates_dir` is the templates root (Settings.templates_dir); the email templates are
+    in its `email/` folder. `now` (aware) is the Date header and the calendar's DTSTAMP.
+    """
+    notification = ctx.notification
+    if not TOKEN_PATTERN.fullmatch(token):
+        raise ValueError(f"token must be {TOKEN_LENGTH} characters of [a-z2-7], got {token!r}")
+    if not (message_id.startswith("<") and message_id.endswith(">") and "@" in message_id):
+        raise ValueError(f"Message-ID must look like <id@domain>, got {message_id!r}")
+    if not notification.to:
+        raise ValueError(f"notification {notification.key} has no recipient")
+    moment = now or datetime.now(UTC)
+    reply_address = plus_address(reply_to, token)
+    rendered = render_email(
+        ctx,
+        token=token,
+        reply_address=reply_address,
+        templates_dir=templates_dir,
+        attachments=[a.filename for a in attachments],
+    )
+    sender = _sender(from_address, ctx.partnership)
+
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = sender
+    msg["To"] = _recipients(notification.to, ctx)
+    if notification.cc:
+        msg["Cc"] = _recipients(notification.cc, ctx)
+    msg["Reply-To"] = Address(display_name=ctx.partnership, addr_spec=reply_address)
+    msg["Subject"] = f"{rendered.subject} [CSP:{token}]"
+    msg["Date"] = format_datetime(moment)
+    msg["Message-ID"] = message_id
+    if ctx.thread:
+        msg["In-Reply-To"] = ctx.thread[-1]
+        msg["References"] = " ".join(ctx.thread)
+    acknowledgement = notification.kind is NotificationKind.ACKNOWLEDGEMENT
+    msg["Auto-Submitted"] = "auto-replied" if acknowledgement else "auto-generated"
+    msg.set_content(rendered.text)
+    msg.add_alternative(rendered.html, subtype="html")
+    calendar = _calendar(ctx, domain=sender.domain, stamp=moment)
+    if calendar is not None:
+        filename, text = calendar
+        msg.add_attachment(
+            text.encode("utf-8"),
+            maintype="text",
+            subtype="calendar",
+            filename=filename,
+            params={"method": "PUBLISH", "charset": "utf-8"},
+        )
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mime_type.partition("/")
+        msg.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
+    return msg
+
+
+def check_templates(templates_dir: Path) -> None:
+    """Load every template of every kind, so a broken one stops start-up, not a send."""
+    env = _environment(templates_dir.resolve())
+    for kind in NotificationKind:
+        for part in PARTS:
+            _load(env, templates_dir, f"{kind.value}.{part}")
+    for name in env.list_templates():  # the shared layout and partials too
+        _load(env, templates_dir, name)
+
+
+def _sender(from_address: str, partnership: str) -> Address:
+    name, addr = parseaddr(from_address)
+    local, at, domain = addr.rpartition("@")
+    if not at or not local or not domain:
+        raise ConfigError(
+            "environment",
+            None,
+            f"CSP_FROM_ADDRESS must be an address like name@example.org, not {from_address!r}",
+        )
+    return Address(display_name=name or partnership, addr_spec=addr)
+
+
+def _recipients(addresses: Sequence[str], ctx: EmailContext) -> list[Address]:
+    """Addresses with the names we know: the lead's (sole recipient) and the coordinator's."""
+    names: dict[str, str] = {}
+    if len(ctx.notification.to) == 1 and ctx.lead_name:
+        names[ctx.notification.to[0].lower()] = ctx.lead_name
+    if ctx.coordinator_email and ctx.coordinator_name:
+        names.setdefault(ctx.coordinator_email.lower(), ctx.coordinator_name)
+    return [Address(display_name=names.get(a.lower(), ""), addr_spec=a) for a in addresses]
+
+
+def _calendar(ctx: EmailContext, *, domain: str, stamp: datetime) -> tuple[str, str] | None:
+    kind = ctx.notification.kind
+    if kind in _MEETING_CALENDAR and ctx.meeting is not None:
+        meeting = ctx.meeting
+        text = meeting_calendar(
+            meeting, domain=domain, stamp=stamp, description=f"{ctx.partnership}: {meeting.title}"
+        )
+        return f"meeting-{meeting.date.isoformat()}.ics", text
+    if kind in _DEADLINE_CALENDAR and ctx.milestones:
+        events = [MilestoneEvent(line.milestone, line.action) for line in ctx.milestones]
+        return "deadlines.ics", milestones_calendar(events, domain=domain, stamp=stamp)
+    return None
+
+
+def _template_values(
+    ctx: EmailContext, token: str, reply_address: str, attachments: Sequence[str]
+) -> dict[str, Any]:
+    notification = ctx.notification
+    recorded = ctx.recorded
+    if notification.kind is NotificationKind.AGENDA_ADDENDUM:
+        # An addendum goes to the whole partnership: nothing private or awaiting review.
+        recorded = tuple(u for u in recorded if not (u.private or u.held_for_review))
+    action_text = {line.ref: line.action for line in ctx.actions}
+    action_text.update({line.milestone.action_ref: line.action for line in ctx.milestones})
+    return {
+        "kind": notification.kind.value,
+        "notification": notification,
+        "lead_name": ctx.lead_name,
+        "partnership": ctx.partnership,
+        "coordinator_name": ctx.coordinator_name,
+        "coordinator_email": ctx.coordinator_email,
+        "coordinator_copied": bool(
+            ctx.coordinator_email
+            and ctx.coordinator_email.lower() in {a.lower() for a in notification.cc}
+        ),
+        "actions": ctx.actions,
+        "meeting": ctx.meeting,
+        "milestones": ctx.milestones,
+        "reply_by": ctx.reply_by,
+        "recorded": recorded,
+        "problems": ctx.problems,
+        "action_text": action_text,
+        "today": notification.send_at.date(),
+        "token": token,
+        "reply_address": reply_address,
+        "marker": REPLY_MARKER,
+        "statuses": [status.value for status in Status],
+        "example_ref": ctx.actions[0].ref if ctx.actions else "3.1.4",
+        "attachments": list(attachments),
+    }
+
+
+def _long_date(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _short_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _clock(moment: time) -> str:
+    return f"{moment:%H:%M}"
+
+
+def _status(status: Status | None) -> str:
+    return status.value if status is not None else "no status"
+
+
+def _relative(due: date, today: date) -> str:
+    """How far a date is from the day of sending, as a person would say it."""
+    days = (due - today).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days == -1:
+        return "yesterday"
+    return f"in {days} days" if days > 0 else f"{-days} days ago"
+
+
+@lru_cache(maxsize=8)
+def _environment(root: Path) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(root / "email"),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(long_date=_long_date, short_date=_short_date, clock=_clock, status=_status)
+    env.globals["relative"] = _relative
+    return env
+
+
+def _load(env: Environment, templates_dir: Path, name: str) -> Any:
+    try:
+        return env.get_template(name)
+    except TemplateNotFound as exc:
+        raise ConfigError(
+            str(templates_dir / "email" / str(exc.name)), None, "email template is missing"
+        ) from None
+    except TemplateSyntaxError as exc:
+        source = exc.filename or str(templates_dir / "email" / name)
+        raise ConfigError(source, exc.lineno, exc.message or "template syntax error") from None
+
+
+def _render(templates_dir: Path, name: str, values: Mapping[str, Any]) -> str:
+    env = _environment(templates_dir.resolve())
+    template = _load(env, templates_dir, name)
+    try:
+        rendered: str = template.render(values)
+    except UndefinedError as exc:
+        line = _template_line(exc, template.filename)
+        raise ConfigError(template.filename or name, line, exc.message or "undefined") from None
+    return rendered
+
+
+def _template_line(exc: BaseException, filename: str | None) -> int | None:
+    """The template line an error was raised at (Jinja maps template frames to lines)."""
+    line = None
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if filename is not None and frame.f_code.co_filename == filename:
+            line = lineno
+    return line

@@ -1,0 +1,57 @@
+"""A whole service wired as in production (real database, real SMTP on loopback), for tests
+that drive the daemon's jobs with a frozen clock."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from scheduler.services.app import Services, build_services
+from scheduler.settings import settings_from_env
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+COORDINATOR = "coordinator@example.org"
+
+# freezegun must not freeze the loopback servers' event loops or socket timeouts.
+FREEZE_IGNORE = ["asyncio", "aiosmtpd", "smtplib", "socket", "ssl", "selectors", "threading"]
+
+
+def copy_example_config(into: Path) -> Path:
+    """The shipped Lancaster configuration, copied so a test may edit it."""
+    target = into / "config"
+    shutil.copytree(PROJECT_ROOT / "config", target)
+    return target
+
+
+def make_services(
+    database_url: str,
+    config_dir: Path,
+    data_dir: Path,
+    *,
+    smtp_port: int | None = None,
+    imap: dict[str, str] | None = None,
+    worker: str | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Services:
+    env = {
+        "CSP_DATABASE_URL": database_url,
+        "CSP_CONFIG_DIR": str(config_dir),
+        "CSP_DATA_DIR": str(data_dir),
+        "CSP_COORDINATOR_EMAIL": COORDINATOR,
+        "CSP_FROM_ADDRESS": "csp-updates@lancaster.example.org",
+        "CSP_REPLY_TO": "csp-updates@lancaster.example.org",
+    }
+    if smtp_port is not None:
+        env.update(CSP_SMTP_HOST="127.0.0.1", CSP_SMTP_PORT=str(smtp_port),
+                   CSP_SMTP_SECURITY="none")
+    env.update(imap or {})
+    env.update(extra_env or {})
+    services = build_services(settings_from_env(env))
+    if worker is not None:
+        services.worker = worker
+    return services
+
+
+def switch_transport(services: Services, open_transport: Callable[[], object]) -> None:
+    services.open_transport = open_transport  # type: ignore[assignment]

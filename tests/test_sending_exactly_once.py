@@ -1,0 +1,230 @@
+"""Exactly once, whatever happens: crashes at each step of sending, an SMTP outage, a second
+run of the same tick, two daemons at once. Each test uses the 21 February 2012 update requests
+(five leads, 09:00; nothing else is due that day, and everything earlier is past catching up)
+of the Lancaster example, with a real SMTP server on loopback."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from types import TracebackType
+from zoneinfo import ZoneInfo
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import Engine
+
+from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport
+from scheduler.adapters.repositories import OutboxStatus
+from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.services.app import Services
+from scheduler.services.reminders import run_tick
+from tests.service_harness import FREEZE_IGNORE, copy_example_config, make_services
+from tests.smtp_server import SmtpTestServer, closed_port
+
+LONDON = ZoneInfo("Europe/London")
+NINE = datetime(2012, 2, 21, 9, 0, tzinfo=LONDON)
+REQUESTS = 5  # one update request per lead
+
+
+class Crash(BaseException):
+    """The process dying at this line: nothing after it runs, open transactions roll back."""
+
+
+def _transport(port: int) -> SmtpTransport:
+    return SmtpTransport(SmtpSettings(host="127.0.0.1", port=port, security="none"))
+
+
+class CrashingTransport:
+    """A real SMTP transport that dies at a chosen point of the batch."""
+
+    def __init__(self, port: int, *, on_open: bool = False, after_accept: int | None = None,
+                 before_send: int | None = None) -> None:
+        self.inner = _transport(port)
+        self.on_open, self.after_accept, self.before_send = on_open, after_accept, before_send
+        self.sent = 0
+
+    def __enter__(self) -> CrashingTransport:
+        if self.on_open:
+            raise Crash("after the outbox write, before any send")
+        self.inner.__enter__()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.inner.__exit__(exc_type, exc, tb)
+
+    def send(self, msg: EmailMessage) -> None:
+        if self.before_send is not None and self.sent == self.before_send:
+            raise Crash("after the previous message was marked sent")
+        self.inner.send(msg)
+        self.sent += 1
+        if self.after_accept is not None and self.sent == self.after_accept:
+            raise Crash("after SMTP accepted the message, before it was marked sent")
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpTestServer]:
+    with SmtpTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def services(engine: Engine, database_url: str, tmp_path: Path,
+             smtp: SmtpTestServer) -> Services:
+    return make_services(database_url, copy_example_config(tmp_path), tmp_path / "data",
+                         smtp_port=smtp.port)
+
+
+def _tick(services: Services, at: datetime) -> None:
+    with freeze_time(at, ignore=FREEZE_IGNORE):
+        run_tick(services, at)
+
+
+def _received_once_each(smtp: SmtpTestServer) -> Counter[str]:
+    return Counter(str(m.message["To"]) for m in smtp.messages)
+
+
+def _statuses(services: Services) -> Counter[str]:
+    with services.uow_factory() as uow:
+        return Counter(row.status for row in uow.outbox.all()
+                       if row.status != OutboxStatus.SKIPPED)
+
+
+def test_a_second_run_of_the_same_tick_sends_nothing_more(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    _tick(services, NINE)
+    _tick(services, NINE)
+    _tick(services, NINE + timedelta(minutes=1))
+    assert len(smtp.messages) == REQUESTS
+    assert set(_received_once_each(smtp).values()) == {1}
+
+
+def test_a_crash_before_the_outbox_write_loses_nothing(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    real_factory = services.uow_factory
+
+    class CrashOnCommit(UnitOfWork):
+        def commit(self) -> None:
+            raise Crash("before the outbox write is committed")
+
+    services.uow_factory = lambda: CrashOnCommit(real_factory()._sessions)  # type: ignore[attr-defined]
+    with pytest.raises(Crash):
+        _tick(services, NINE)
+    services.uow_factory = real_factory
+    assert _statuses(services) == Counter()
+    _tick(services, NINE + timedelta(minutes=1))
+    assert len(smtp.messages) == REQUESTS
+
+
+def test_a_crash_after_the_outbox_write_sends_each_once_when_the_lease_expires(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    services.open_transport = lambda: CrashingTransport(smtp.port, on_open=True)  # type: ignore[assignment]
+    with pytest.raises(Crash):
+        _tick(services, NINE)
+    assert _statuses(services) == Counter({OutboxStatus.SENDING: REQUESTS})
+    services.open_transport = lambda: _transport(smtp.port)
+    _tick(services, NINE + timedelta(minutes=1))  # the dead claimer's lease still holds
+    assert smtp.messages == []
+    _tick(services, NINE + timedelta(minutes=11))
+    assert len(smtp.messages) == REQUESTS
+    assert set(_received_once_each(smtp).values()) == {1}
+
+
+def test_a_crash_after_smtp_accepted_resends_only_that_message_with_its_message_id(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    services.open_transport = lambda: CrashingTransport(smtp.port, after_accept=1)  # type: ignore[assignment]
+    with pytest.raises(Crash):
+        _tick(services, NINE)
+    services.open_transport = lambda: _transport(smtp.port)
+    _tick(services, NINE + timedelta(minutes=11))
+    message_ids = Counter(m.message["Message-ID"] for m in smtp.messages)
+    # The documented window: the one message in flight goes twice, as the same message.
+    assert len(message_ids) == REQUESTS
+    assert sorted(message_ids.values()) == [1, 1, 1, 1, 2]
+    assert _statuses(services) == Counter({OutboxStatus.SENT: REQUESTS})
+
+
+def test_a_crash_after_a_message_is_marked_sent_never_sends_it_again(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    services.open_transport = lambda: CrashingTransport(smtp.port, before_send=2)  # type: ignore[assignment]
+    with pytest.raises(Crash):
+        _tick(services, NINE)
+    assert len(smtp.messages) == 2
+    services.open_transport = lambda: _transport(smtp.port)
+    _tick(services, NINE + timedelta(minutes=11))
+    assert len(smtp.messages) == REQUESTS
+    assert set(_received_once_each(smtp).values()) == {1}
+
+
+def test_smtp_down_for_a_day_delivers_everything_once_after_recovery(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    down = closed_port()
+    services.open_transport = lambda: _transport(down)
+    at = NINE
+    while at < NINE + timedelta(days=1):
+        _tick(services, at)
+        at += timedelta(minutes=5)
+    assert smtp.messages == []
+    assert _statuses(services) == Counter({OutboxStatus.PENDING: REQUESTS})
+    services.open_transport = lambda: _transport(smtp.port)
+    for minutes in range(0, 121, 5):
+        _tick(services, at + timedelta(minutes=minutes))
+    assert len(smtp.messages) == REQUESTS
+    assert set(_received_once_each(smtp).values()) == {1}
+    with services.uow_factory() as uow:
+        assert all(row.attempts > 1 for row in uow.outbox.with_status(OutboxStatus.SENT))
+
+
+def test_a_permanent_refusal_marks_the_message_failed_and_sends_the_rest(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    with SmtpTestServer(refuse={"ian.dawson@example.org": "550 5.1.1 no such user"}) as smtp:
+        services = make_services(database_url, copy_example_config(tmp_path), tmp_path / "d",
+                                 smtp_port=smtp.port)
+        _tick(services, NINE)
+        _tick(services, NINE + timedelta(hours=2))
+        assert len(smtp.messages) == REQUESTS - 1
+    with services.uow_factory() as uow:
+        failed = [(row.to_addresses, row.last_error or "")
+                  for row in uow.outbox.with_status(OutboxStatus.FAILED)]
+    assert [to for to, _ in failed] == [["ian.dawson@example.org"]]
+    assert "550" in failed[0][1]
+
+
+def test_two_daemons_on_one_database_send_each_email_once(
+    engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpTestServer
+) -> None:
+    config = copy_example_config(tmp_path)
+    daemons = [make_services(database_url, config, tmp_path / "data", smtp_port=smtp.port,
+                             worker=f"daemon-{n}") for n in (1, 2)]
+    errors: list[BaseException] = []
+    for minute in range(3):
+        start = threading.Barrier(len(daemons))
+
+        def run(daemon: Services, at: datetime) -> None:
+            try:
+                start.wait()
+                run_tick(daemon, at)
+            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+                errors.append(exc)
+
+        at = NINE + timedelta(minutes=minute)
+        threads = [threading.Thread(target=run, args=(d, at)) for d in daemons]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
+    assert len(smtp.messages) == REQUESTS
+    assert set(_received_once_each(smtp).values()) == {1}
