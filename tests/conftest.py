@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -26,11 +27,11 @@ def _postgres_base_url() -> str | None:
     return os.environ.get("CSP_TEST_DATABASE_URL") or None
 
 
-@pytest.fixture(params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+@contextmanager
+def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     """An empty database URL; PostgreSQL ones point at a fresh schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'csp.sqlite3'}"
+    if backend == "sqlite":
+        yield f"sqlite:///{folder / 'csp.sqlite3'}"
         return
     base = _postgres_base_url()
     if base is None:
@@ -46,6 +47,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture
@@ -64,3 +71,12 @@ def uow_factory(engine: Engine):  # type: ignore[no-untyped-def]
 
 def quoted(value: str) -> str:
     return quote(value, safe="")
+
+
+# The private dovecot server's fixtures, for every test module that talks IMAP.
+from tests.dovecot import (  # noqa: E402, F401
+    dovecot,
+    dovecot_session,
+    short_lived_dovecot,
+    untrusted_certificate,
+)

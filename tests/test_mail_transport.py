@@ -11,7 +11,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from smtp_server import Certificate, SmtpTestServer, closed_port, make_certificate, silent_listener
 
 from scheduler.adapters.mail_transport import (
     FolderTransport,
@@ -22,6 +21,13 @@ from scheduler.adapters.mail_transport import (
     transport_for,
 )
 from scheduler.settings import SmtpConfig
+from tests.smtp_server import (
+    Certificate,
+    SmtpTestServer,
+    closed_port,
+    make_certificate,
+    silent_listener,
+)
 
 PASSWORD = "correct horse battery staple"
 
@@ -132,6 +138,19 @@ def test_a_refused_login_keeps_the_message_and_never_shows_the_password(
     assert "wrong-secret" not in caught.value.reason
     assert "wrong-secret" not in caplog.text
     assert "wrong-secret" not in repr(settings)
+
+
+def test_a_server_wanting_a_login_we_lack_keeps_the_message(certificate: Certificate) -> None:
+    # Given a server that requires a login, and settings with no user
+    with SmtpTestServer(starttls=certificate, logins={"csp": PASSWORD}) as server:
+        settings = settings_for(server, security="starttls", ca_file=certificate.cert)
+        # When a message is sent, then it is kept for later: the configuration is at fault
+        with (
+            SmtpTransport(settings) as transport,
+            pytest.raises(TemporaryFailure, match="530.*CSP_SMTP_USER"),
+        ):
+            transport.send(message(1))
+        assert server.messages == []
 
 
 def test_a_permanently_refused_recipient_fails_that_message_only() -> None:

@@ -95,6 +95,10 @@ class SmtpSettings:
         )
 
 
+# RFC 4954: authentication required, too weak, credentials invalid, encryption required.
+_NEEDS_LOGIN_OR_TLS = {530, 534, 535, 538}
+
+
 def _reply_text(message: bytes | str) -> str:
     text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
     return " ".join(text.split())
@@ -175,6 +179,12 @@ class SmtpTransport:
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code == 421 or smtp.sock is None:
                 raise _Dropped(f"{exc.smtp_code} {_reply_text(exc.smtp_error)}") from None
+            if exc.smtp_code in _NEEDS_LOGIN_OR_TLS:
+                # The server wants a login or TLS first: our configuration, not the message.
+                raise TemporaryFailure(
+                    f"server requires login or TLS ({exc.smtp_code} {_reply_text(exc.smtp_error)});"
+                    " check CSP_SMTP_USER and CSP_SMTP_SECURITY"
+                ) from None
             what = "sender refused" if isinstance(exc, smtplib.SMTPSenderRefused) else "refused"
             raise _by_code(exc.smtp_code, what, exc.smtp_error) from None
         except smtplib.SMTPNotSupportedError as exc:

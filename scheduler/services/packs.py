@@ -1,0 +1,125 @@
+"""Agenda packs: gather what the database knows about a meeting and render it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from scheduler.adapters.orm import UpdateRow
+from scheduler.adapters.pack_render import PackFiles, render_pack
+from scheduler.adapters.repositories import OutboxStatus
+from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.domain.due import lead_email_key
+from scheduler.domain.errors import ConfigError
+from scheduler.domain.notification import NotificationKind
+from scheduler.domain.pack import PackAttachment, PackInput
+from scheduler.domain.pack_config import PackConfig
+from scheduler.domain.plan import Plan
+from scheduler.domain.statistics import Indicator, parse_statistics_csv
+from scheduler.domain.update import ActionUpdate, Status
+from scheduler.services.app import Services
+from scheduler.services.configuration import Configuration, read_text
+
+
+def pack_folder(services: Services, meeting: date, *, addendum: bool, private: bool) -> Path:
+    """Where a meeting's pack files are kept: data/packs/<meeting>/[addendum/][private/]."""
+    folder = services.settings.data_dir / "packs" / meeting.isoformat()
+    if addendum:
+        folder /= "addendum"
+    if private:
+        folder /= "private"
+    return folder
+
+
+def build_meeting_pack(
+    services: Services, config: Configuration, meeting_date: date, now: datetime,
+    *, addendum: bool = False, private: bool = False, out_dir: Path | None = None,
+) -> PackFiles:
+    """Render pack.html and pack.pdf for a meeting from the database as it is now."""
+    meetings = sorted(config.meetings, key=lambda m: m.date)
+    index = next((i for i, m in enumerate(meetings) if m.date == meeting_date), None)
+    if index is None:
+        known = ", ".join(m.key for m in meetings) or "none"
+        raise ConfigError(str(services.settings.config_dir / "meetings.yaml"), None,
+                          f"no meeting on {meeting_date.isoformat()} (meetings: {known})")
+    plan = config.plan_for(meeting_date)
+    with services.uow_factory() as uow:
+        pack_input = PackInput(
+            plan=plan,
+            meeting=meetings[index],
+            previous_meeting=meetings[index - 1] if index > 0 else None,
+            next_meeting=meetings[index + 1] if index + 1 < len(meetings) else None,
+            updates=tuple(_as_update(row) for row in uow.updates.latest_by_ref().values()
+                          if plan.action(row.ref) or _is_priority(plan, row.ref)),
+            replied_leads=_replied_leads(uow, plan, meeting_date),
+            away_leads=_away_leads(uow, plan, meeting_date),
+            completed_milestones=uow.plans.completed_milestones(),
+            statistics=read_statistics(services.settings.config_dir),
+            attachments=_attachments(uow, meeting_date),
+            failed_emails=_failures(uow),
+            config=config.pack or PackConfig(partnership=config.partnership),
+            generated_at=now,
+            addendum_since=_pack_sent_at(uow, meeting_date) if addendum else None,
+            private=private,
+        )
+    folder = out_dir or pack_folder(services, meeting_date, addendum=addendum, private=private)
+    return render_pack(pack_input, folder, services.settings.templates_dir)
+
+
+def read_statistics(config_dir: Path) -> tuple[Indicator, ...]:
+    indicators: list[Indicator] = []
+    for path in sorted((config_dir / "statistics").glob("*.csv")):
+        indicators.extend(parse_statistics_csv(read_text(path), str(path)))
+    return tuple(indicators)
+
+
+def _is_priority(plan: Plan, ref: str) -> bool:
+    return any(p.ref == ref for p in plan.priorities)
+
+
+def _as_update(row: UpdateRow) -> ActionUpdate:
+    return ActionUpdate(
+        ref=row.ref, status=Status(row.status) if row.status else None, text=row.text,
+        received_at=row.received_at, sender=row.sender,
+        meeting=row.meeting.isoformat() if row.meeting else None,
+        unstructured=row.unstructured, private=row.private,
+        held_for_review=row.held_for_review and row.released_at is None,
+    )
+
+
+def _lead_names_by_address(plan: Plan) -> dict[str, str]:
+    return {lead_email_key(p.lead.email): p.lead.name for p in plan.priorities if p.lead.email}
+
+
+def _replied_leads(uow: UnitOfWork, plan: Plan, meeting: date) -> frozenset[str]:
+    names = _lead_names_by_address(plan)
+    return frozenset(names[address] for key, address in uow.updates.replied()
+                     if key == meeting.isoformat() and address in names)
+
+
+def _away_leads(uow: UnitOfWork, plan: Plan, meeting: date) -> dict[str, date | None]:
+    names = _lead_names_by_address(plan)
+    return {names[row.address]: row.away_until for row in uow.inbound.away_for_meeting(meeting)
+            if row.address in names}
+
+
+def _attachments(uow: UnitOfWork, meeting: date) -> tuple[PackAttachment, ...]:
+    return tuple(
+        PackAttachment(filename=row.filename, content_type=row.content_type,
+                       payload=row.payload, from_lead=row.lead_name or "", private=row.private)
+        for row in uow.inbound.attachments_for_meeting(meeting)
+    )
+
+
+def _failures(uow: UnitOfWork) -> tuple[str, ...]:
+    failed = [f"{row.kind.replace('_', ' ')} to {', '.join(row.to_addresses)}: {row.last_error}"
+              for row in uow.outbox.with_status(OutboxStatus.FAILED)]
+    bounced = [f"{row.address} bounced: {row.detail}" for row in uow.inbound.failing_addresses()]
+    return tuple(failed + bounced)
+
+
+def _pack_sent_at(uow: UnitOfWork, meeting: date) -> datetime | None:
+    for row in uow.outbox.for_meeting(NotificationKind.AGENDA_PACK.value, meeting):
+        if row.sent_at is not None:
+            return row.sent_at
+    return None
