@@ -33,6 +33,7 @@ class ImapConfig:
     security: str  # "ssl" | "starttls" | "none"
     processed_folder: str = "Processed"
     review_folder: str = "Needs review"
+    ca_file: str | None = None  # trust this CA instead of the system's (an in-house CA)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ def settings_from_env(env: dict[str, str]) -> Settings:
             password=env.get("CSP_IMAP_PASSWORD", ""),
             folder=env.get("CSP_IMAP_FOLDER") or "INBOX",
             security=security,
+            ca_file=env.get("CSP_IMAP_CA_FILE") or None,
         )
     from_address = env.get("CSP_FROM_ADDRESS") or "csp-updates@localhost"
     return Settings(

@@ -110,7 +110,7 @@ def readable_pdfs(attachments: Sequence[PackAttachment]) -> dict[int, PdfReader]
             for page in reader.pages:
                 page.get_contents()
                 _ = page.cropbox.width
-        except (PyPdfError, ValueError, KeyError, TypeError, OSError) as error:
+        except Exception as error:  # noqa: BLE001 - a lead's malformed PDF is listed, not fatal
             log.warning(
                 "event=appendix_unreadable filename=%r error=%s", attachment.filename, error
             )

@@ -149,6 +149,9 @@ class PlanRepository:
         row = self.session.scalar(select(PlanRow).where(PlanRow.name == name))
         return None if row is None else self._to_domain(row)
 
+    def id_of(self, name: str) -> int | None:
+        return self.session.scalar(select(PlanRow.id).where(PlanRow.name == name))
+
     def all_names(self) -> list[str]:
         return list(self.session.scalars(select(PlanRow.name).order_by(PlanRow.period_start)))
 
@@ -352,6 +355,9 @@ class OutboxRepository:
 class InboundRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def get_by_id(self, inbound_id: int) -> InboundRow | None:
+        return self.session.get(InboundRow, inbound_id)
 
     def get_by_dedupe_key(self, key: str) -> InboundRow | None:
         return self.session.scalar(select(InboundRow).where(InboundRow.dedupe_key == key))

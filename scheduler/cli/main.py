@@ -19,12 +19,21 @@ def cli(ctx: click.Context) -> None:
 
 
 def _register() -> None:
-    from scheduler.cli import daemon_commands, db_commands, plan_commands
+    from scheduler.cli import (
+        daemon_commands,
+        db_commands,
+        inbox_commands,
+        pack_commands,
+        plan_commands,
+    )
 
     cli.add_command(db_commands.db)
     cli.add_command(plan_commands.plan)
     for command in daemon_commands.COMMANDS:
         cli.add_command(command)
+    cli.add_command(inbox_commands.inbox)
+    cli.add_command(inbox_commands.updates)
+    cli.add_command(pack_commands.pack)
 
 
 _register()

@@ -461,7 +461,7 @@ def understand_message(
         return MessageReading(message, "", (), empty, ())
     split = split_reply(message.text_body, sent_text=sent_text)
     answers = recover_inline_answers(message.text_body, sent_text) if sent_text else ()
-    own = split.own_text if (split.own_text or answers) else split.bottom_text
+    own = split.top_text if answers else split.own_text
     text = "\n".join(part for part in (own, render_answers(answers)) if part)
     content = parse_updates(text, known_refs)
     commentary = "\n".join([u.text for u in content.updates] + [content.unstructured_text or ""])

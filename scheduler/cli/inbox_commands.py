@@ -1,0 +1,139 @@
+"""`csp inbox ...` and `csp updates ...`: replies from leads, and what was recorded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from scheduler.cli.context import CliContext
+from scheduler.cli.output import echo_json, shorten
+from scheduler.clock import SystemClock
+from scheduler.domain.errors import UserError
+
+
+def _services(ctx: CliContext):  # type: ignore[no-untyped-def]
+    from scheduler.services.app import build_services
+
+    return build_services(ctx.settings)
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+@click.group()
+def inbox() -> None:
+    """Leads' replies: poll the mailbox, ingest or parse one message."""
+
+
+@inbox.command()
+@click.pass_obj
+def poll(ctx: CliContext) -> None:
+    """Fetch new messages from the IMAP mailbox now, record them, move them out of the inbox."""
+    from scheduler.services.inbox import poll_mailbox
+
+    report = poll_mailbox(_services(ctx), SystemClock().now())
+    if report.error:
+        raise UserError(f"mailbox: {report.error}")
+    click.echo(
+        f"fetched {report.fetched}: {report.processed} processed, {report.review} need review"
+    )
+
+
+@inbox.command()
+@click.argument("eml", type=click.Path(path_type=Path))
+@click.pass_obj
+def ingest(ctx: CliContext, eml: Path) -> None:
+    """Process one raw message from a file, exactly as if it came from the mailbox."""
+    from scheduler.services.inbox import ingest_raw
+
+    result = ingest_raw(_services(ctx), _read_bytes(eml), SystemClock().now(), source="file")
+    state = "already recorded" if result.duplicate else result.status
+    reason = f": {result.reason}" if result.reason else ""
+    click.echo(
+        f"{eml}: message {result.inbound_id} {state} ({result.classification}), "
+        f"{result.updates} updates{reason}"
+    )
+
+
+@inbox.command()
+@click.argument("eml", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.option(
+    "--sent",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The text of the email it answers (for inline answers).",
+)
+def parse(eml: Path, as_json: bool, sent: Path | None) -> None:
+    """Show what the service understands of a message, touching no database."""
+    from scheduler.domain.inbound import understand_message
+
+    sent_text = _read_bytes(sent).decode("utf-8", "replace") if sent else None
+    reading = understand_message(_read_bytes(eml), sent_text=sent_text)
+    result = reading.to_json()
+    if as_json:
+        echo_json(result)
+        return
+    click.echo(f"classification: {result['classification']}")
+    click.echo(f"token: {result['token'] or '-'}")
+    for update in result["updates"]:  # type: ignore[attr-defined]
+        click.echo(f"  {update['ref']:<8} {update['status']:<9} {shorten(update['text'], 60)}")
+    if result["unstructured_text"]:
+        click.echo(f"unstructured: {shorten(str(result['unstructured_text']), 70)}")
+    for problem in result["problems"]:  # type: ignore[attr-defined]
+        click.echo(f"problem: {problem}")
+
+
+@click.group()
+def updates() -> None:
+    """Updates recorded from leads' replies."""
+
+
+@updates.command("list")
+@click.option("--held", is_flag=True, help="Only updates held for review (personal data).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_obj
+def list_(ctx: CliContext, held: bool, as_json: bool) -> None:
+    """List recorded updates, newest last."""
+    with ctx.unit_of_work() as uow:
+        rows = [
+            {
+                "id": r.id,
+                "ref": r.ref,
+                "status": r.status,
+                "text": r.text,
+                "received_at": r.received_at.isoformat(),
+                "sender": r.sender,
+                "meeting": r.meeting.isoformat() if r.meeting else None,
+                "unstructured": r.unstructured,
+                "held_for_review": r.held_for_review and r.released_at is None,
+                "personal_data": r.personal_data_kinds,
+            }
+            for r in uow.updates.all()
+            if not held or (r.held_for_review and r.released_at is None)
+        ]
+    if as_json:
+        echo_json(rows)
+        return
+    for row in rows:
+        flag = "  [held: " + ", ".join(row["personal_data"]) + "]" if row["held_for_review"] else ""  # type: ignore[arg-type]
+        click.echo(
+            f"{row['id']:>5}  {row['ref']:<8} {row['status'] or '-':<9} "
+            f"{shorten(str(row['text']), 50)}{flag}"
+        )
+
+
+@updates.command()
+@click.argument("update_id", type=int)
+@click.pass_obj
+def release(ctx: CliContext, update_id: int) -> None:
+    """Release an update held for personal data, so it appears in packs."""
+    from scheduler.services.inbox import release_update
+
+    row = release_update(_services(ctx), update_id, SystemClock().now())
+    click.echo(f"released update {update_id} ({row.ref})")

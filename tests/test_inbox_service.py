@@ -1,0 +1,259 @@
+"""Replies end to end: a real update request goes out over SMTP, the lead's reply is put into a
+real dovecot mailbox, and the real poller records it, moves it, and acknowledges it once."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine
+
+from scheduler.adapters.orm import OutboxRow
+from scheduler.adapters.repositories import OutboxStatus
+from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.services.app import Services
+from scheduler.services.inbox import InboundStatus, ingest_raw, poll_mailbox
+from scheduler.services.reminders import run_tick
+from tests.dovecot import DovecotServer
+from tests.service_harness import copy_example_config, make_services
+from tests.smtp_server import SmtpTestServer
+
+LONDON = ZoneInfo("Europe/London")
+REQUEST_TIME = datetime(2012, 2, 21, 9, 0, tzinfo=LONDON)
+REPLY_TIME = datetime(2012, 2, 23, 14, 0, tzinfo=LONDON)
+HELENE = "helene.cooper@example.org"
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpTestServer]:
+    with SmtpTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def services(engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpTestServer,
+             dovecot: DovecotServer) -> Services:
+    imap = {
+        "CSP_IMAP_HOST": dovecot.host, "CSP_IMAP_PORT": str(dovecot.port),
+        "CSP_IMAP_USER": dovecot.user, "CSP_IMAP_PASSWORD": dovecot.password,
+        "CSP_IMAP_SECURITY": "ssl", "CSP_IMAP_CA_FILE": str(dovecot.cert_path),
+    }
+    services = make_services(database_url, copy_example_config(tmp_path), tmp_path / "data",
+                             smtp_port=smtp.port, imap=imap)
+    run_tick(services, REQUEST_TIME)  # the update requests of 21 Feb 2012 go out
+    return services
+
+
+def _request_to(services: Services, address: str) -> OutboxRow:
+    with services.uow_factory() as uow:
+        for row in uow.outbox.all():
+            if row.kind == "update_request" and row.to_addresses == [address] and row.token:
+                uow.session.expunge(row)  # type: ignore[union-attr]
+                return row
+    raise AssertionError(f"no update request to {address}")
+
+
+def outlook_reply(request: OutboxRow, body: str, *, sender: str = HELENE,
+                  message_id: str = "<reply-1@exchange.example.org>") -> bytes:
+    """A top-posted reply as Outlook writes it: our request quoted under a header block."""
+    reply = EmailMessage()
+    reply["From"] = f"Cooper, Helene <{sender}>"
+    reply["To"] = f"csp-updates+{request.token}@lancaster.example.org"
+    reply["Subject"] = f"RE: {request.subject}"
+    reply["Date"] = format_datetime(REPLY_TIME)
+    reply["Message-ID"] = message_id
+    reply["In-Reply-To"] = request.message_id or ""
+    quoted = "\n".join(request.body_text.splitlines())
+    reply.set_content(
+        f"{body}\n\nKind regards,\nHelene\n\n"
+        "From: Lancaster District Community Safety Partnership\n"
+        "Sent: 21 February 2012 09:00\nTo: Cooper, Helene\n"
+        f"Subject: {request.subject}\n\n{quoted}\n"
+    )
+    return reply.as_bytes()
+
+
+def _updates(services: Services) -> list[tuple[str, str | None, str]]:
+    with services.uow_factory() as uow:
+        return [(u.ref, u.status, u.text) for u in uow.updates.all()]
+
+
+def _acks(services: Services) -> list[OutboxRow]:
+    with services.uow_factory() as uow:
+        acks = [r for r in uow.outbox.all() if r.kind == "acknowledgement"]
+        uow.session.expunge_all()  # type: ignore[union-attr]
+        return acks
+
+
+def test_a_leads_reply_is_recorded_per_action_moved_and_acknowledged_once(
+    services: Services, dovecot: DovecotServer, smtp: SmtpTestServer
+) -> None:
+    request = _request_to(services, HELENE)
+    dovecot.append("INBOX", outlook_reply(
+        request, "3.1.1 Complete - IDVA bid funded\n3.1.4 Amber: MARAC review slipping to May"))
+    report = poll_mailbox(services, REPLY_TIME)
+    assert (report.fetched, report.processed, report.review, report.error) == (1, 1, 0, None)
+    assert sorted(_updates(services)) == [
+        ("3.1.1", "Complete", "IDVA bid funded"),
+        ("3.1.4", "Amber", "MARAC review slipping to May"),
+    ]
+    assert dovecot.uids("INBOX") == [] and len(dovecot.uids("Processed")) == 1
+    acks = [m.message for m in smtp.messages if m.message["Auto-Submitted"] == "auto-replied"]
+    assert len(acks) == 1 and HELENE in str(acks[0]["To"])
+    ack_text = acks[0].get_body(preferencelist=("plain",)).get_content()
+    assert "3.1.1" in ack_text and "3.1.4" in ack_text
+
+
+def test_the_same_message_fetched_twice_is_recorded_once(
+    services: Services, dovecot: DovecotServer
+) -> None:
+    raw = outlook_reply(_request_to(services, HELENE), "3.1.2 Green on track")
+    dovecot.append("INBOX", raw)
+    poll_mailbox(services, REPLY_TIME)
+    dovecot.append("INBOX", raw)
+    poll_mailbox(services, REPLY_TIME + timedelta(minutes=5))
+    assert _updates(services) == [("3.1.2", "Green", "on track")]
+    assert len(_acks(services)) == 1
+    assert len(dovecot.uids("Processed")) == 2
+
+
+def test_a_reply_stops_the_chasers_to_that_lead_only(services: Services, smtp: SmtpTestServer,
+                                                     dovecot: DovecotServer) -> None:
+    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE), "3.1.2 Green fine"))
+    poll_mailbox(services, REPLY_TIME)
+    run_tick(services, datetime(2012, 3, 6, 9, 0, tzinfo=LONDON))
+    chased = {str(m.message["To"]) for m in smtp.messages
+              if m.message["Subject"].startswith("Reminder")}
+    assert len(chased) == 4 and not any(HELENE in to for to in chased)
+
+
+def test_a_valid_token_from_someone_else_is_quarantined_not_recorded(
+    services: Services, dovecot: DovecotServer
+) -> None:
+    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE), "3.1.1 Complete",
+                                          sender="someone.else@example.net"))
+    report = poll_mailbox(services, REPLY_TIME)
+    assert report.review == 1 and _updates(services) == [] and _acks(services) == []
+    assert len(dovecot.uids("Needs review")) == 1
+
+
+def test_a_delegate_may_reply_for_the_lead(services: Services, dovecot: DovecotServer) -> None:
+    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE), "3.1.2 Red stalled",
+                                          sender="gemma.burton@example.org"))
+    poll_mailbox(services, REPLY_TIME)
+    assert _updates(services) == [("3.1.2", "Red", "stalled")]
+
+
+def test_an_unmatched_message_goes_to_review(services: Services, dovecot: DovecotServer) -> None:
+    stray = EmailMessage()
+    stray["From"] = HELENE
+    stray["To"] = "csp-updates@lancaster.example.org"
+    stray["Subject"] = "Quick question"
+    stray["Message-ID"] = "<stray@example.org>"
+    stray.set_content("3.1.1 Green")
+    dovecot.append("INBOX", stray.as_bytes())
+    report = poll_mailbox(services, REPLY_TIME)
+    assert report.review == 1 and _updates(services) == []
+
+
+def test_an_out_of_office_is_recorded_and_never_answered(
+    services: Services, dovecot: DovecotServer
+) -> None:
+    request = _request_to(services, HELENE)
+    ooo = EmailMessage()
+    ooo["From"] = HELENE
+    ooo["To"] = f"csp-updates+{request.token}@lancaster.example.org"
+    ooo["Subject"] = f"Automatic reply: {request.subject}"
+    ooo["Auto-Submitted"] = "auto-replied"
+    ooo["Message-ID"] = "<ooo@example.org>"
+    ooo.set_content("I am out of the office until 5 March 2012 with no access to email.")
+    dovecot.append("INBOX", ooo.as_bytes())
+    report = poll_mailbox(services, REPLY_TIME)
+    assert report.processed == 1 and _updates(services) == [] and _acks(services) == []
+    with services.uow_factory() as uow:
+        away = [(a.address, a.away_until) for a in uow.inbound.away_for_meeting(
+            request.meeting)]  # type: ignore[arg-type]
+    assert away == [(HELENE, datetime(2012, 3, 5).date())]
+
+
+def test_a_reply_with_no_refs_is_kept_as_unstructured_commentary(
+    services: Services, dovecot: DovecotServer
+) -> None:
+    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE),
+                                          "All on track, more at the meeting."))
+    poll_mailbox(services, REPLY_TIME)
+    with services.uow_factory() as uow:
+        rows = [(u.ref, u.unstructured, u.text) for u in uow.updates.all()]
+    assert rows == [("3.1", True, "All on track, more at the meeting.")]
+
+
+def test_commentary_with_personal_data_is_held_for_the_coordinator(
+    services: Services, dovecot: DovecotServer
+) -> None:
+    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE),
+                                          "3.1.4 Amber victim at LA1 4XQ re-referred"))
+    poll_mailbox(services, REPLY_TIME)
+    with services.uow_factory() as uow:
+        held = [(u.ref, u.held_for_review) for u in uow.updates.all()]
+    assert held == [("3.1.4", True)]
+
+
+def test_an_imap_outage_is_reported_and_nothing_is_lost(
+    services: Services, dovecot: DovecotServer
+) -> None:
+    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE), "3.1.2 Green ok"))
+    wrong = make_services(services.settings.database_url, services.settings.config_dir,
+                          services.settings.data_dir,
+                          imap={"CSP_IMAP_HOST": "127.0.0.1", "CSP_IMAP_PORT": "1",
+                                "CSP_IMAP_SECURITY": "none", "CSP_IMAP_USER": "x",
+                                "CSP_IMAP_PASSWORD": "secret-password"})
+    report = poll_mailbox(wrong, REPLY_TIME)
+    assert report.error and "secret-password" not in report.error
+    assert len(dovecot.uids("INBOX")) == 1
+    assert poll_mailbox(services, REPLY_TIME).processed == 1
+
+
+class Crash(BaseException):
+    pass
+
+
+def test_a_crash_after_storing_a_message_processes_it_once_on_the_next_poll(
+    services: Services, dovecot: DovecotServer
+) -> None:
+    raw = outlook_reply(_request_to(services, HELENE), "3.1.2 Green ok")
+    dovecot.append("INBOX", raw)
+    real = services.uow_factory
+    commits = {"n": 0}
+
+    class CrashOnSecondCommit(UnitOfWork):
+        def commit(self) -> None:
+            commits["n"] += 1
+            if commits["n"] == 2:  # the first commit stores the raw message
+                raise Crash("processing interrupted")
+            super().commit()
+
+    services.uow_factory = lambda: CrashOnSecondCommit(real()._sessions)  # type: ignore[attr-defined]
+    with pytest.raises(Crash):
+        poll_mailbox(services, REPLY_TIME)
+    services.uow_factory = real
+    with services.uow_factory() as uow:
+        assert [r.status for r in uow.inbound.with_status(InboundStatus.NEW)] == ["new"]
+    assert len(dovecot.uids("INBOX")) == 1  # not moved before it was safely processed
+    poll_mailbox(services, REPLY_TIME + timedelta(minutes=5))
+    assert _updates(services) == [("3.1.2", "Green", "ok")]
+    assert len(_acks(services)) == 1 and dovecot.uids("INBOX") == []
+
+
+def test_ingesting_a_file_takes_the_same_path(services: Services) -> None:
+    raw = outlook_reply(_request_to(services, HELENE), "3.1.3 Amber materials late")
+    first = ingest_raw(services, raw, REPLY_TIME, source="file")
+    again = ingest_raw(services, raw, REPLY_TIME, source="file")
+    assert (first.status, first.duplicate, first.updates) == (InboundStatus.PROCESSED, False, 1)
+    assert again.duplicate and _updates(services) == [("3.1.3", "Amber", "materials late")]
+    with services.uow_factory() as uow:
+        assert uow.outbox.with_status(OutboxStatus.PENDING)  # the acknowledgement waits to go
