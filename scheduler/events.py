@@ -16,8 +16,11 @@ LOGGER_NAME = "csp"
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, Any] = getattr(record, "fields", {})
-        parts = [self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), record.levelname.lower(),
-                 f"event={record.getMessage()}"]
+        parts = [
+            self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            record.levelname.lower(),
+            f"event={record.getMessage()}",
+        ]
         parts += [f"{key}={_quote(value)}" for key, value in fields.items()]
         return " ".join(parts)
 
@@ -25,8 +28,12 @@ class KeyValueFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields: dict[str, Any] = getattr(record, "fields", {})
-        payload = {"at": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-                   "level": record.levelname.lower(), "event": record.getMessage(), **fields}
+        payload = {
+            "at": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
+            "level": record.levelname.lower(),
+            "event": record.getMessage(),
+            **fields,
+        }
         return json.dumps(payload, default=str)
 
 

@@ -43,8 +43,9 @@ def make_services(
         "CSP_REPLY_TO": "csp-updates@lancaster.example.org",
     }
     if smtp_port is not None:
-        env.update(CSP_SMTP_HOST="127.0.0.1", CSP_SMTP_PORT=str(smtp_port),
-                   CSP_SMTP_SECURITY="none")
+        env.update(
+            CSP_SMTP_HOST="127.0.0.1", CSP_SMTP_PORT=str(smtp_port), CSP_SMTP_SECURITY="none"
+        )
     env.update(imap or {})
     env.update(extra_env or {})
     services = build_services(settings_from_env(env))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from freezegun import freeze_time
+
 from jobs import reminders
 from scheduler.adapters.database import make_engine, upgrade_schema
 from scheduler.clock import SystemClock
@@ -18,8 +19,13 @@ from tests.smtp_server import SmtpTestServer
 
 LONDON = ZoneInfo("Europe/London")
 HELENE = "helene.cooper@example.org"
-LEADS = [HELENE, "tracie.ogara@example.org", "kyran.ronson@example.org",
-         "michelle.emery@example.org", "ian.dawson@example.org"]
+LEADS = [
+    HELENE,
+    "tracie.ogara@example.org",
+    "kyran.ronson@example.org",
+    "michelle.emery@example.org",
+    "ian.dawson@example.org",
+]
 
 
 def _meeting_emails(request: str, chasers: tuple[str, str], pack: str) -> list[tuple]:
@@ -52,9 +58,15 @@ EXPECTED = sorted(
         ("2011-10-03", "overdue_notice", HELENE),
     ]
     # Every lead has something due Sat 31 Mar 2012: Fri 16 Mar, Fri 30 Mar, overdue Mon 2 Apr.
-    + [(day, kind, lead) for lead in LEADS for day, kind in (
-        ("2012-03-16", "deadline_reminder"), ("2012-03-30", "deadline_reminder"),
-        ("2012-04-02", "overdue_notice"))]
+    + [
+        (day, kind, lead)
+        for lead in LEADS
+        for day, kind in (
+            ("2012-03-16", "deadline_reminder"),
+            ("2012-03-30", "deadline_reminder"),
+            ("2012-04-02", "overdue_notice"),
+        )
+    ]
 )
 
 
@@ -75,16 +87,15 @@ def year_of_email(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     with fresh_database(request.param, tmp_path) as database_url, SmtpTestServer() as smtp:
         engine = make_engine(database_url)
         upgrade_schema(engine)
-        services = make_services(database_url, copy_example_config(tmp_path), tmp_path / "data",
-                                 smtp_port=smtp.port)
+        services = make_services(
+            database_url, copy_example_config(tmp_path), tmp_path / "data", smtp_port=smtp.port
+        )
         with freeze_time("2011-04-01", ignore=FREEZE_IGNORE) as frozen:
             for moment in _tick_times(date(2011, 4, 1), date(2012, 4, 10)):
                 frozen.move_to(moment)
                 reminders.tick(services, SystemClock())
         yield services, smtp.messages
         engine.dispose()
-
-
 
 
 def test_every_email_of_the_year_arrives_once_to_the_right_person_on_the_right_day(
@@ -96,7 +107,9 @@ def test_every_email_of_the_year_arrives_once_to_the_right_person_on_the_right_d
     received = sorted(
         (
             datetime.strptime(m.message["Date"], "%a, %d %b %Y %H:%M:%S %z")
-            .astimezone(LONDON).date().isoformat(),
+            .astimezone(LONDON)
+            .date()
+            .isoformat(),
             kind_by_message_id[m.message["Message-ID"]],
             m.message["To"].addresses[0].addr_spec,
         )
@@ -127,11 +140,19 @@ def test_every_email_goes_at_nine_local_time_across_both_clock_changes(
 
 def test_no_email_goes_on_a_weekend_or_bank_holiday(year_of_email) -> None:  # type: ignore[no-untyped-def]
     _, messages = year_of_email
-    days = {datetime.strptime(m.message["Date"], "%a, %d %b %Y %H:%M:%S %z")
-            .astimezone(LONDON).date() for m in messages}
+    days = {
+        datetime.strptime(m.message["Date"], "%a, %d %b %Y %H:%M:%S %z").astimezone(LONDON).date()
+        for m in messages
+    }
     assert all(day.weekday() < 5 for day in days)
-    for holiday in (date(2011, 4, 22), date(2011, 4, 25), date(2011, 4, 29), date(2011, 5, 2),
-                    date(2011, 5, 30), date(2011, 8, 29)):
+    for holiday in (
+        date(2011, 4, 22),
+        date(2011, 4, 25),
+        date(2011, 4, 29),
+        date(2011, 5, 2),
+        date(2011, 5, 30),
+        date(2011, 8, 29),
+    ):
         assert holiday not in days
 
 
@@ -141,9 +162,11 @@ def test_overdue_notices_copy_the_coordinator_and_update_requests_list_the_leads
     _, messages = year_of_email
     overdue = [m.message for m in messages if m.message["Subject"].startswith("Overdue")]
     assert overdue and all(COORDINATOR in str(m["Cc"]) for m in overdue)
-    request = next(m.message for m in messages
-                   if m.message["Subject"].startswith("Update please")
-                   and HELENE in str(m.message["To"]))
+    request = next(
+        m.message
+        for m in messages
+        if m.message["Subject"].startswith("Update please") and HELENE in str(m.message["To"])
+    )
     text = request.get_body(preferencelist=("plain",)).get_content()
     for ref in ("3.1.1", "3.1.2", "3.1.3", "3.1.4"):
         assert ref in text

@@ -36,15 +36,24 @@ def smtp() -> Iterator[SmtpTestServer]:
 
 
 @pytest.fixture
-def services(engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpTestServer,
-             dovecot: DovecotServer) -> Services:
+def services(
+    engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpTestServer, dovecot: DovecotServer
+) -> Services:
     imap = {
-        "CSP_IMAP_HOST": dovecot.host, "CSP_IMAP_PORT": str(dovecot.port),
-        "CSP_IMAP_USER": dovecot.user, "CSP_IMAP_PASSWORD": dovecot.password,
-        "CSP_IMAP_SECURITY": "ssl", "CSP_IMAP_CA_FILE": str(dovecot.cert_path),
+        "CSP_IMAP_HOST": dovecot.host,
+        "CSP_IMAP_PORT": str(dovecot.port),
+        "CSP_IMAP_USER": dovecot.user,
+        "CSP_IMAP_PASSWORD": dovecot.password,
+        "CSP_IMAP_SECURITY": "ssl",
+        "CSP_IMAP_CA_FILE": str(dovecot.cert_path),
     }
-    services = make_services(database_url, copy_example_config(tmp_path), tmp_path / "data",
-                             smtp_port=smtp.port, imap=imap)
+    services = make_services(
+        database_url,
+        copy_example_config(tmp_path),
+        tmp_path / "data",
+        smtp_port=smtp.port,
+        imap=imap,
+    )
     run_tick(services, REQUEST_TIME)  # the update requests of 21 Feb 2012 go out
     return services
 
@@ -58,8 +67,13 @@ def _request_to(services: Services, address: str) -> OutboxRow:
     raise AssertionError(f"no update request to {address}")
 
 
-def outlook_reply(request: OutboxRow, body: str, *, sender: str = HELENE,
-                  message_id: str = "<reply-1@exchange.example.org>") -> bytes:
+def outlook_reply(
+    request: OutboxRow,
+    body: str,
+    *,
+    sender: str = HELENE,
+    message_id: str = "<reply-1@exchange.example.org>",
+) -> bytes:
     """A top-posted reply as Outlook writes it: our request quoted under a header block."""
     reply = EmailMessage()
     reply["From"] = f"Cooper, Helene <{sender}>"
@@ -94,8 +108,12 @@ def test_a_leads_reply_is_recorded_per_action_moved_and_acknowledged_once(
     services: Services, dovecot: DovecotServer, smtp: SmtpTestServer
 ) -> None:
     request = _request_to(services, HELENE)
-    dovecot.append("INBOX", outlook_reply(
-        request, "3.1.1 Complete - IDVA bid funded\n3.1.4 Amber: MARAC review slipping to May"))
+    dovecot.append(
+        "INBOX",
+        outlook_reply(
+            request, "3.1.1 Complete - IDVA bid funded\n3.1.4 Amber: MARAC review slipping to May"
+        ),
+    )
     report = poll_mailbox(services, REPLY_TIME)
     assert (report.fetched, report.processed, report.review, report.error) == (1, 1, 0, None)
     assert sorted(_updates(services)) == [
@@ -122,29 +140,39 @@ def test_the_same_message_fetched_twice_is_recorded_once(
     assert len(dovecot.uids("Processed")) == 2
 
 
-def test_a_reply_stops_the_chasers_to_that_lead_only(services: Services, smtp: SmtpTestServer,
-                                                     dovecot: DovecotServer) -> None:
+def test_a_reply_stops_the_chasers_to_that_lead_only(
+    services: Services, smtp: SmtpTestServer, dovecot: DovecotServer
+) -> None:
     dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE), "3.1.2 Green fine"))
     poll_mailbox(services, REPLY_TIME)
     run_tick(services, datetime(2012, 3, 6, 9, 0, tzinfo=LONDON))
-    chased = {str(m.message["To"]) for m in smtp.messages
-              if m.message["Subject"].startswith("Reminder")}
+    chased = {
+        str(m.message["To"]) for m in smtp.messages if m.message["Subject"].startswith("Reminder")
+    }
     assert len(chased) == 4 and not any(HELENE in to for to in chased)
 
 
 def test_a_valid_token_from_someone_else_is_quarantined_not_recorded(
     services: Services, dovecot: DovecotServer
 ) -> None:
-    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE), "3.1.1 Complete",
-                                          sender="someone.else@example.net"))
+    dovecot.append(
+        "INBOX",
+        outlook_reply(
+            _request_to(services, HELENE), "3.1.1 Complete", sender="someone.else@example.net"
+        ),
+    )
     report = poll_mailbox(services, REPLY_TIME)
     assert report.review == 1 and _updates(services) == [] and _acks(services) == []
     assert len(dovecot.uids("Needs review")) == 1
 
 
 def test_a_delegate_may_reply_for_the_lead(services: Services, dovecot: DovecotServer) -> None:
-    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE), "3.1.2 Red stalled",
-                                          sender="gemma.burton@example.org"))
+    dovecot.append(
+        "INBOX",
+        outlook_reply(
+            _request_to(services, HELENE), "3.1.2 Red stalled", sender="gemma.burton@example.org"
+        ),
+    )
     poll_mailbox(services, REPLY_TIME)
     assert _updates(services) == [("3.1.2", "Red", "stalled")]
 
@@ -176,16 +204,16 @@ def test_an_out_of_office_is_recorded_and_never_answered(
     report = poll_mailbox(services, REPLY_TIME)
     assert report.processed == 1 and _updates(services) == [] and _acks(services) == []
     with services.uow_factory() as uow:
-        away = [(a.address, a.away_until) for a in uow.inbound.away_for_meeting(
-            request.meeting)]  # type: ignore[arg-type]
+        away = [(a.address, a.away_until) for a in uow.inbound.away_for_meeting(request.meeting)]  # type: ignore[arg-type]
     assert away == [(HELENE, datetime(2012, 3, 5).date())]
 
 
 def test_a_reply_with_no_refs_is_kept_as_unstructured_commentary(
     services: Services, dovecot: DovecotServer
 ) -> None:
-    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE),
-                                          "All on track, more at the meeting."))
+    dovecot.append(
+        "INBOX", outlook_reply(_request_to(services, HELENE), "All on track, more at the meeting.")
+    )
     poll_mailbox(services, REPLY_TIME)
     with services.uow_factory() as uow:
         rows = [(u.ref, u.unstructured, u.text) for u in uow.updates.all()]
@@ -195,8 +223,10 @@ def test_a_reply_with_no_refs_is_kept_as_unstructured_commentary(
 def test_commentary_with_personal_data_is_held_for_the_coordinator(
     services: Services, dovecot: DovecotServer
 ) -> None:
-    dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE),
-                                          "3.1.4 Amber victim at LA1 4XQ re-referred"))
+    dovecot.append(
+        "INBOX",
+        outlook_reply(_request_to(services, HELENE), "3.1.4 Amber victim at LA1 4XQ re-referred"),
+    )
     poll_mailbox(services, REPLY_TIME)
     with services.uow_factory() as uow:
         held = [(u.ref, u.held_for_review) for u in uow.updates.all()]
@@ -207,11 +237,18 @@ def test_an_imap_outage_is_reported_and_nothing_is_lost(
     services: Services, dovecot: DovecotServer
 ) -> None:
     dovecot.append("INBOX", outlook_reply(_request_to(services, HELENE), "3.1.2 Green ok"))
-    wrong = make_services(services.settings.database_url, services.settings.config_dir,
-                          services.settings.data_dir,
-                          imap={"CSP_IMAP_HOST": "127.0.0.1", "CSP_IMAP_PORT": "1",
-                                "CSP_IMAP_SECURITY": "none", "CSP_IMAP_USER": "x",
-                                "CSP_IMAP_PASSWORD": "secret-password"})
+    wrong = make_services(
+        services.settings.database_url,
+        services.settings.config_dir,
+        services.settings.data_dir,
+        imap={
+            "CSP_IMAP_HOST": "127.0.0.1",
+            "CSP_IMAP_PORT": "1",
+            "CSP_IMAP_SECURITY": "none",
+            "CSP_IMAP_USER": "x",
+            "CSP_IMAP_PASSWORD": "secret-password",
+        },
+    )
     report = poll_mailbox(wrong, REPLY_TIME)
     assert report.error and "secret-password" not in report.error
     assert len(dovecot.uids("INBOX")) == 1

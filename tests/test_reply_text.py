@@ -208,3 +208,10 @@ def test_html_conversion_skips_styles_head_and_conditional_comments() -> None:
 
 def test_html_conversion_survives_broken_markup() -> None:
     assert "3.1.1 Green" in html_to_text("<div><p>3.1.1 Green<b></div></span><![if !x]><<<")
+
+
+def test_a_700_kilobyte_quote_line_is_cut_without_trouble() -> None:
+    text = (MAIL / "email_reply_parser" / "email_long_quote.txt").read_text(encoding="utf-8")
+    got = extract_reply_text(text)
+    assert got.startswith("Hi folks\n\nWhat is the best way")
+    assert "\n>>>" not in got

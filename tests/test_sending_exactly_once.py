@@ -42,8 +42,14 @@ def _transport(port: int) -> SmtpTransport:
 class CrashingTransport:
     """A real SMTP transport that dies at a chosen point of the batch."""
 
-    def __init__(self, port: int, *, on_open: bool = False, after_accept: int | None = None,
-                 before_send: int | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        *,
+        on_open: bool = False,
+        after_accept: int | None = None,
+        before_send: int | None = None,
+    ) -> None:
         self.inner = _transport(port)
         self.on_open, self.after_accept, self.before_send = on_open, after_accept, before_send
         self.sent = 0
@@ -54,8 +60,12 @@ class CrashingTransport:
         self.inner.__enter__()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.inner.__exit__(exc_type, exc, tb)
 
     def send(self, msg: EmailMessage) -> None:
@@ -74,10 +84,10 @@ def smtp() -> Iterator[SmtpTestServer]:
 
 
 @pytest.fixture
-def services(engine: Engine, database_url: str, tmp_path: Path,
-             smtp: SmtpTestServer) -> Services:
-    return make_services(database_url, copy_example_config(tmp_path), tmp_path / "data",
-                         smtp_port=smtp.port)
+def services(engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpTestServer) -> Services:
+    return make_services(
+        database_url, copy_example_config(tmp_path), tmp_path / "data", smtp_port=smtp.port
+    )
 
 
 def _tick(services: Services, at: datetime) -> None:
@@ -91,8 +101,7 @@ def _received_once_each(smtp: SmtpTestServer) -> Counter[str]:
 
 def _statuses(services: Services) -> Counter[str]:
     with services.uow_factory() as uow:
-        return Counter(row.status for row in uow.outbox.all()
-                       if row.status != OutboxStatus.SKIPPED)
+        return Counter(row.status for row in uow.outbox.all() if row.status != OutboxStatus.SKIPPED)
 
 
 def test_a_second_run_of_the_same_tick_sends_nothing_more(
@@ -190,14 +199,17 @@ def test_a_permanent_refusal_marks_the_message_failed_and_sends_the_rest(
     engine: Engine, database_url: str, tmp_path: Path
 ) -> None:
     with SmtpTestServer(refuse={"ian.dawson@example.org": "550 5.1.1 no such user"}) as smtp:
-        services = make_services(database_url, copy_example_config(tmp_path), tmp_path / "d",
-                                 smtp_port=smtp.port)
+        services = make_services(
+            database_url, copy_example_config(tmp_path), tmp_path / "d", smtp_port=smtp.port
+        )
         _tick(services, NINE)
         _tick(services, NINE + timedelta(hours=2))
         assert len(smtp.messages) == REQUESTS - 1
     with services.uow_factory() as uow:
-        failed = [(row.to_addresses, row.last_error or "")
-                  for row in uow.outbox.with_status(OutboxStatus.FAILED)]
+        failed = [
+            (row.to_addresses, row.last_error or "")
+            for row in uow.outbox.with_status(OutboxStatus.FAILED)
+        ]
     assert [to for to, _ in failed] == [["ian.dawson@example.org"]]
     assert "550" in failed[0][1]
 
@@ -206,21 +218,25 @@ def test_two_daemons_on_one_database_send_each_email_once(
     engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpTestServer
 ) -> None:
     config = copy_example_config(tmp_path)
-    daemons = [make_services(database_url, config, tmp_path / "data", smtp_port=smtp.port,
-                             worker=f"daemon-{n}") for n in (1, 2)]
+    daemons = [
+        make_services(
+            database_url, config, tmp_path / "data", smtp_port=smtp.port, worker=f"daemon-{n}"
+        )
+        for n in (1, 2)
+    ]
     errors: list[BaseException] = []
     for minute in range(3):
         start = threading.Barrier(len(daemons))
 
-        def run(daemon: Services, at: datetime) -> None:
+        def run(daemon: Services, at: datetime, start: threading.Barrier) -> None:
             try:
                 start.wait()
                 run_tick(daemon, at)
-            except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            except BaseException as exc:  # reported by the assertion below
                 errors.append(exc)
 
         at = NINE + timedelta(minutes=minute)
-        threads = [threading.Thread(target=run, args=(d, at)) for d in daemons]
+        threads = [threading.Thread(target=run, args=(d, at, start)) for d in daemons]
         for thread in threads:
             thread.start()
         for thread in threads:

@@ -42,7 +42,9 @@ _register()
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; errors a user can fix become one line on stderr and exit code 1."""
     try:
-        cli.main(args=argv, prog_name="csp", standalone_mode=False)
+        # Outside standalone mode click returns the code of an explicit `Exit(n)` rather than
+        # raising it; commands themselves return None.
+        result = cli.main(args=argv, prog_name="csp", standalone_mode=False)
     except UserError as exc:
         click.echo(f"csp: {exc}", err=True)
         return 1
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

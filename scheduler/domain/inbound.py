@@ -339,10 +339,14 @@ def _unreadable(raw: bytes, content_hash: str, problem: str) -> InboundMessage:
 def _body(reader: _Reader) -> tuple[str, bool]:
     """The text/plain part when it has text, else the HTML part rendered as text."""
     if reader.plain and reader.plain.strip():
-        return reader.plain, False
+        return _unix_lines(reader.plain), False
     if reader.html and reader.html.strip():
         return html_to_text(reader.html), True
-    return reader.plain or "", False
+    return _unix_lines(reader.plain or ""), False
+
+
+def _unix_lines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _decode_text(payload: bytes, charset: str | None, problems: list[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from scheduler.adapters.orm import UpdateRow
 from scheduler.adapters.pack_render import PackFiles, render_pack
@@ -20,6 +21,8 @@ from scheduler.domain.update import ActionUpdate, Status
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_text
 
+LONDON = ZoneInfo("Europe/London")
+
 
 def pack_folder(services: Services, meeting: date, *, addendum: bool, private: bool) -> Path:
     """Where a meeting's pack files are kept: data/packs/<meeting>/[addendum/][private/]."""
@@ -32,16 +35,25 @@ def pack_folder(services: Services, meeting: date, *, addendum: bool, private: b
 
 
 def build_meeting_pack(
-    services: Services, config: Configuration, meeting_date: date, now: datetime,
-    *, addendum: bool = False, private: bool = False, out_dir: Path | None = None,
+    services: Services,
+    config: Configuration,
+    meeting_date: date,
+    now: datetime,
+    *,
+    addendum: bool = False,
+    private: bool = False,
+    out_dir: Path | None = None,
 ) -> PackFiles:
     """Render pack.html and pack.pdf for a meeting from the database as it is now."""
     meetings = sorted(config.meetings, key=lambda m: m.date)
     index = next((i for i, m in enumerate(meetings) if m.date == meeting_date), None)
     if index is None:
         known = ", ".join(m.key for m in meetings) or "none"
-        raise ConfigError(str(services.settings.config_dir / "meetings.yaml"), None,
-                          f"no meeting on {meeting_date.isoformat()} (meetings: {known})")
+        raise ConfigError(
+            str(services.settings.config_dir / "meetings.yaml"),
+            None,
+            f"no meeting on {meeting_date.isoformat()} (meetings: {known})",
+        )
     plan = config.plan_for(meeting_date)
     with services.uow_factory() as uow:
         pack_input = PackInput(
@@ -49,8 +61,11 @@ def build_meeting_pack(
             meeting=meetings[index],
             previous_meeting=meetings[index - 1] if index > 0 else None,
             next_meeting=meetings[index + 1] if index + 1 < len(meetings) else None,
-            updates=tuple(_as_update(row) for row in uow.updates.latest_by_ref().values()
-                          if plan.action(row.ref) or _is_priority(plan, row.ref)),
+            updates=tuple(
+                _as_update(row)
+                for row in uow.updates.latest_by_ref().values()
+                if plan.action(row.ref) or _is_priority(plan, row.ref)
+            ),
             replied_leads=_replied_leads(uow, plan, meeting_date),
             away_leads=_away_leads(uow, plan, meeting_date),
             completed_milestones=uow.plans.completed_milestones(),
@@ -79,10 +94,14 @@ def _is_priority(plan: Plan, ref: str) -> bool:
 
 def _as_update(row: UpdateRow) -> ActionUpdate:
     return ActionUpdate(
-        ref=row.ref, status=Status(row.status) if row.status else None, text=row.text,
-        received_at=row.received_at, sender=row.sender,
+        ref=row.ref,
+        status=Status(row.status) if row.status else None,
+        text=row.text,
+        received_at=row.received_at,
+        sender=row.sender,
         meeting=row.meeting.isoformat() if row.meeting else None,
-        unstructured=row.unstructured, private=row.private,
+        unstructured=row.unstructured,
+        private=row.private,
         held_for_review=row.held_for_review and row.released_at is None,
     )
 
@@ -93,28 +112,52 @@ def _lead_names_by_address(plan: Plan) -> dict[str, str]:
 
 def _replied_leads(uow: UnitOfWork, plan: Plan, meeting: date) -> frozenset[str]:
     names = _lead_names_by_address(plan)
-    return frozenset(names[address] for key, address in uow.updates.replied()
-                     if key == meeting.isoformat() and address in names)
+    return frozenset(
+        names[address]
+        for key, address in uow.updates.replied()
+        if key == meeting.isoformat() and address in names
+    )
 
 
 def _away_leads(uow: UnitOfWork, plan: Plan, meeting: date) -> dict[str, date | None]:
     names = _lead_names_by_address(plan)
-    return {names[row.address]: row.away_until for row in uow.inbound.away_for_meeting(meeting)
-            if row.address in names}
+    return {
+        names[row.address]: row.away_until
+        for row in uow.inbound.away_for_meeting(meeting)
+        if row.address in names
+    }
 
 
 def _attachments(uow: UnitOfWork, meeting: date) -> tuple[PackAttachment, ...]:
-    return tuple(
-        PackAttachment(filename=row.filename, content_type=row.content_type,
-                       payload=row.payload, from_lead=row.lead_name or "", private=row.private)
-        for row in uow.inbound.attachments_for_meeting(meeting)
-    )
+    attachments = []
+    for row in uow.inbound.attachments_for_meeting(meeting):
+        inbound = uow.inbound.get_by_id(row.inbound_id)
+        attachments.append(
+            PackAttachment(
+                filename=row.filename,
+                content_type=row.content_type,
+                payload=row.payload,
+                from_lead=row.lead_name or "",
+                private=row.private,
+                received_at=inbound.received_at if inbound else None,
+            )
+        )
+    return tuple(attachments)
 
 
 def _failures(uow: UnitOfWork) -> tuple[str, ...]:
-    failed = [f"{row.kind.replace('_', ' ')} to {', '.join(row.to_addresses)}: {row.last_error}"
-              for row in uow.outbox.with_status(OutboxStatus.FAILED)]
-    bounced = [f"{row.address} bounced: {row.detail}" for row in uow.inbound.failing_addresses()]
+    """Emails that could not be delivered, in words for the partnership (no error codes)."""
+    failed = []
+    for row in uow.outbox.with_status(OutboxStatus.FAILED):
+        who = row.lead_name or ", ".join(row.to_addresses)
+        when = row.scheduled_for.astimezone(LONDON)
+        failed.append(
+            f"{row.kind.replace('_', ' ').capitalize()} to {who}, {when.day} {when:%B %Y}"
+        )
+    bounced = [
+        f"Email to {row.address} bounced (since {row.failing_since:%d %B %Y})"
+        for row in uow.inbound.failing_addresses()
+    ]
     return tuple(failed + bounced)
 
 

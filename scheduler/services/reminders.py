@@ -30,6 +30,8 @@ from scheduler.services.configuration import Configuration
 from scheduler.services.delivery import DeliveryReport, deliver_pending
 from scheduler.services.plans import sync_configuration
 
+_WITH_PACK = (NotificationKind.AGENDA_PACK, NotificationKind.AGENDA_ADDENDUM)
+
 
 @dataclass(frozen=True)
 class TickReport:
@@ -164,7 +166,7 @@ def render_outbox_row(
         problems=problems,
         thread=thread or _thread_for(uow, notification),
     )
-    if notification.kind is NotificationKind.AGENDA_PACK and not attachments:
+    if notification.kind in _WITH_PACK and not attachments:
         attachments = _pack_attachments(services, config, notification, now)
     token, message_id = new_token(), new_message_id(settings.mail_domain)
     message = compose_message(
@@ -299,5 +301,6 @@ def _pack_attachments(
     from scheduler.services.packs import build_meeting_pack
 
     assert notification.meeting is not None
-    files = build_meeting_pack(services, config, notification.meeting, now)
+    addendum = notification.kind is NotificationKind.AGENDA_ADDENDUM
+    files = build_meeting_pack(services, config, notification.meeting, now, addendum=addendum)
     return (Attachment(files.pdf_path.name, files.pdf_path.read_bytes(), "application/pdf"),)

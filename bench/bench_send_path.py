@@ -1,0 +1,184 @@
+"""The whole send path (claim, send, mark sent) against a bare smtplib loop.
+
+2,000 pre-rendered messages sit in the outbox as pending rows; `deliver_pending` is called
+until it sends nothing more, over SmtpTransport to an aiosmtpd sink on loopback. The bare
+loop sends the same messages over one connection to the same sink. Target: at most 1.3x.
+
+    .venv/bin/python bench/bench_send_path.py [--messages 2000] [--rounds 3]
+        [--batch-size 200 2000] [--profile]
+
+SQLite always; PostgreSQL too when CSP_BENCH_DATABASE_URL names a database (each round
+works in a private schema, dropped afterwards). `fresh_database` is importable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench_send import build_messages, run_bare, start_sink  # noqa: E402
+
+from scheduler.adapters.database import make_engine, session_factory, upgrade_schema  # noqa: E402
+from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport  # noqa: E402
+from scheduler.adapters.orm import OutboxRow  # noqa: E402
+from scheduler.adapters.repositories import OutboxStatus  # noqa: E402
+from scheduler.adapters.unit_of_work import UnitOfWork  # noqa: E402
+from scheduler.services.delivery import deliver_pending  # noqa: E402
+
+NOW = datetime(2011, 5, 24, 8, 0, tzinfo=UTC)
+POSTGRES_ENV = "CSP_BENCH_DATABASE_URL"
+
+
+def backends() -> list[str]:
+    return ["sqlite", "postgresql"] if os.environ.get(POSTGRES_ENV) else ["sqlite"]
+
+
+@contextmanager
+def fresh_database(backend: str) -> Iterator[str]:
+    """An empty database URL: a temp SQLite file, or a PostgreSQL schema dropped afterwards."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory(prefix="csp-bench-") as folder:
+            yield f"sqlite:///{Path(folder) / 'csp.sqlite3'}"
+        return
+    base = os.environ[POSTGRES_ENV]
+    schema = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def fill_outbox(engine: Engine, messages: Sequence[EmailMessage]) -> None:
+    """One pending row per message, stored as the daemon stores them: rendered bytes."""
+    with session_factory(engine)() as session:
+        for n, msg in enumerate(messages):
+            session.add(
+                OutboxRow(
+                    key=f"bench/{n}",
+                    kind="update_request",
+                    status=OutboxStatus.PENDING,
+                    to_addresses=[str(msg["To"].addresses[0].addr_spec)],
+                    subject=str(msg["Subject"]),
+                    message_id=str(msg["Message-ID"]),
+                    raw=msg.as_bytes(),
+                    created_at=NOW,
+                    scheduled_for=NOW,
+                    send_after=NOW,
+                )
+            )
+        session.commit()
+
+
+def run_path(engine: Engine, host: str, port: int, batch_size: int) -> tuple[float, int]:
+    """Seconds to empty the outbox through deliver_pending, and how many were sent."""
+    sessions = session_factory(engine)
+    settings = SmtpSettings(
+        host=host, port=port, security="none", timeout=30, local_hostname="localhost"
+    )
+    sent = 0
+    start = time.perf_counter()
+    while True:
+        report = deliver_pending(
+            lambda: UnitOfWork(sessions),
+            lambda: SmtpTransport(settings),
+            NOW,
+            "bench-worker",
+            batch_size=batch_size,
+        )
+        sent += report.sent
+        if report.sent == 0 and report.retried == 0 and report.failed == 0:
+            break
+    elapsed = time.perf_counter() - start
+    with sessions() as session:
+        pending = session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.status != "sent")
+        )
+    assert pending == 0, f"{pending} rows not sent"
+    return elapsed, sent
+
+
+def one_round(backend: str, messages: Sequence[EmailMessage], host: str, port: int,
+              batch_size: int, profile: cProfile.Profile | None = None) -> float:
+    with fresh_database(backend) as url:
+        engine = make_engine(url)
+        upgrade_schema(engine)
+        fill_outbox(engine, messages)
+        if profile is not None:
+            profile.enable()
+        elapsed, sent = run_path(engine, host, port, batch_size)
+        if profile is not None:
+            profile.disable()
+        engine.dispose()
+    assert sent == len(messages), f"sent {sent} of {len(messages)}"
+    return elapsed
+
+
+def summary(label: str, times: list[float], count: int, bare: list[float]) -> str:
+    best, median = min(times), statistics.median(times)
+    ratio = f"{best / min(bare):6.2f}x {median / statistics.median(bare):6.2f}x"
+    return f"{label:<34} {best:8.3f} {median:8.3f} {count / best:8.0f}  {ratio}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, nargs="+", default=[200, 2000])
+    parser.add_argument("--profile", action="store_true", help="cProfile one extra round")
+    args = parser.parse_args()
+
+    messages = build_messages(args.messages)
+    count = len(messages)
+    print(f"{count} messages, {sum(len(m.as_bytes()) for m in messages) / count / 1024:.1f} "
+          f"KiB average; backends: {', '.join(backends())}; {args.rounds} rounds")
+    rows: list[str] = []
+    targets: list[tuple[str, float]] = []
+    with start_sink() as sink:
+        run_bare(messages[:50], sink.host, sink.port)  # warm up connection and parser
+        bare = [run_bare(messages, sink.host, sink.port) for _ in range(args.rounds)]
+        rows.append(summary("bare smtplib loop", bare, count, bare))
+        for backend in backends():
+            for batch in args.batch_size:
+                times = [one_round(backend, messages, sink.host, sink.port, batch)
+                         for _ in range(args.rounds)]
+                label = f"deliver_pending {backend} b={batch}"
+                rows.append(summary(label, times, count, bare))
+                targets.append((label, min(times) / min(bare)))
+        if args.profile:
+            profile = cProfile.Profile()
+            one_round(backends()[-1], messages, sink.host, sink.port, args.batch_size[0], profile)
+    print(f"{'':<34} {'best s':>8} {'median s':>8} {'msg/s':>8}  {'ratio best/median':>15}")
+    print("\n".join(rows))
+    for label, ratio in targets:
+        print(f"{label}: {ratio:.2f}x bare ({'met' if ratio <= 1.3 else 'MISSED'} <= 1.3x)")
+    if args.profile:
+        print(f"\nprofile of one {backends()[-1]} round, b={args.batch_size[0]} (cumulative):")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
