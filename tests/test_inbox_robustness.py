@@ -38,45 +38,92 @@ def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Service
 
 
 CHARSETS = st.sampled_from(["utf-8", "latin-1", "windows-1252", "utf-16", "x-unknown", "koi8-r"])
-HEADER_NAMES = st.sampled_from(["Subject", "From", "To", "Content-Type", "Message-ID",
-                                "In-Reply-To", "Auto-Submitted", "Content-Transfer-Encoding",
-                                "MIME-Version", "References", "Precedence"])
+HEADER_NAMES = st.sampled_from(
+    [
+        "Subject",
+        "From",
+        "To",
+        "Content-Type",
+        "Message-ID",
+        "In-Reply-To",
+        "Auto-Submitted",
+        "Content-Transfer-Encoding",
+        "MIME-Version",
+        "References",
+        "Precedence",
+    ]
+)
 
 
 @st.composite
 def mangled_messages(draw: st.DrawFn, token: str) -> bytes:
     text = draw(st.text(max_size=300))
     charset = draw(CHARSETS)
-    subject = draw(st.sampled_from(["", f"RE: Update [CSP:{token}]", "Automatic reply: x",
-                                    "Undeliverable: x", draw(st.text(max_size=40))]))
-    to = draw(st.sampled_from([f"csp-updates+{token}@lancaster.example.org",
-                               "csp-updates@lancaster.example.org", "", "<<>>"]))
+    subject = draw(
+        st.sampled_from(
+            [
+                "",
+                f"RE: Update [CSP:{token}]",
+                "Automatic reply: x",
+                "Undeliverable: x",
+                draw(st.text(max_size=40)),
+            ]
+        )
+    )
+    to = draw(
+        st.sampled_from(
+            [
+                f"csp-updates+{token}@lancaster.example.org",
+                "csp-updates@lancaster.example.org",
+                "",
+                "<<>>",
+            ]
+        )
+    )
     sender = draw(st.sampled_from(["helene.cooper@example.org", "", "x@y", "\udcff@bad"]))
     boundary = draw(st.sampled_from(["b1", "", '"unterminated']))
     body = text.encode(charset if charset not in ("x-unknown",) else "utf-8", "replace")
     kind = draw(st.sampled_from(["plain", "multipart", "truncated", "report", "garbage"]))
-    head = (f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
-            f"Message-ID: <{draw(st.integers(0, 10**9))}@fuzz>\r\n").encode("utf-8", "replace")
-    extra = b"".join(f"{name}: {draw(st.text(max_size=30))}\r\n".encode("utf-8", "replace")
-                     for name in draw(st.lists(HEADER_NAMES, max_size=3)))
+    head = (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\n"
+        f"Message-ID: <{draw(st.integers(0, 10**9))}@fuzz>\r\n"
+    ).encode("utf-8", "replace")
+    extra = b"".join(
+        f"{name}: {draw(st.text(max_size=30))}\r\n".encode("utf-8", "replace")
+        for name in draw(st.lists(HEADER_NAMES, max_size=3))
+    )
     if kind == "plain":
         return head + extra + f"Content-Type: text/plain; charset={charset}\r\n\r\n".encode() + body
     if kind == "garbage":
         return draw(st.binary(max_size=400))
-    parts = (f"--{boundary}\r\nContent-Type: text/plain; charset={charset}\r\n\r\n".encode()
-             + body + f"\r\n--{boundary}\r\nContent-Type: text/html\r\n\r\n<p>".encode() + body)
+    parts = (
+        f"--{boundary}\r\nContent-Type: text/plain; charset={charset}\r\n\r\n".encode()
+        + body
+        + f"\r\n--{boundary}\r\nContent-Type: text/html\r\n\r\n<p>".encode()
+        + body
+    )
     if kind == "truncated":
         parts = parts[: len(parts) // 2]
     else:
         parts += f"\r\n--{boundary}--\r\n".encode()
-    content_type = ("multipart/report; report-type=delivery-status" if kind == "report"
-                    else "multipart/alternative")
-    return (head + extra + f'Content-Type: {content_type}; boundary="{boundary}"\r\n\r\n'
-            .encode() + parts)
+    content_type = (
+        "multipart/report; report-type=delivery-status"
+        if kind == "report"
+        else "multipart/alternative"
+    )
+    return (
+        head
+        + extra
+        + f'Content-Type: {content_type}; boundary="{boundary}"\r\n\r\n'.encode()
+        + parts
+    )
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_no_message_crashes_the_pipeline_and_every_failure_says_why(
     services: tuple[Services, str], data: st.DataObject
@@ -98,8 +145,13 @@ def test_a_reply_after_the_pack_was_sent_is_recorded_and_brings_an_addendum(
     service, _ = services
     run_tick(service, datetime(2012, 3, 13, 9, 0, tzinfo=LONDON))  # the pack goes out
     with service.uow_factory() as uow:
-        request = next(r for r in uow.outbox.all() if r.kind == "update_request" and r.token
-                       and r.to_addresses == ["kyran.ronson@example.org"])
+        request = next(
+            r
+            for r in uow.outbox.all()
+            if r.kind == "update_request"
+            and r.token
+            and r.to_addresses == ["kyran.ronson@example.org"]
+        )
         token, request_id = request.token, request.message_id
     late = EmailMessage()
     late["From"] = "kyran.ronson@example.org"
@@ -112,7 +164,10 @@ def test_a_reply_after_the_pack_was_sent_is_recorded_and_brings_an_addendum(
     assert result.status == InboundStatus.PROCESSED
     run_tick(service, datetime(2012, 3, 19, 9, 0, tzinfo=LONDON))  # the working day before
     with service.uow_factory() as uow:
-        addenda = [(r.kind, r.status, r.to_addresses) for r in uow.outbox.all()
-                   if r.kind == "agenda_addendum" and r.meeting.isoformat() == "2012-03-20"]
+        addenda = [
+            (r.kind, r.status, r.to_addresses)
+            for r in uow.outbox.all()
+            if r.kind == "agenda_addendum" and r.meeting.isoformat() == "2012-03-20"
+        ]
     assert addenda == [("agenda_addendum", "sent", ["coordinator@example.org"])]
     assert list((service.settings.data_dir / "packs" / "2012-03-20" / "addendum").glob("*.pdf"))

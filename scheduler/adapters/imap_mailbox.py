@@ -27,8 +27,8 @@ from datetime import datetime
 from types import TracebackType
 from typing import Literal, get_args
 
-from imapclient import IMAPClient  # type: ignore[import-untyped]
-from imapclient.exceptions import (  # type: ignore[import-untyped]
+from imapclient import IMAPClient
+from imapclient.exceptions import (
     CapabilityError,
     IMAPClientError,
     LoginError,

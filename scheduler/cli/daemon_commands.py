@@ -19,13 +19,12 @@ def run(ctx: CliContext) -> None:
     """Run the daemon: send what is due, collect replies, build packs. Stops on SIGTERM."""
     from scheduler.daemon import run_daemon
     from scheduler.events import configure_logging
-    from scheduler.services.app import build_services
     from scheduler.services.compose import check_templates
 
     settings = ctx.settings
     configure_logging(settings.log_format)
     check_templates(settings.templates_dir)
-    services = build_services(settings)  # refuses a bad configuration or an old schema
+    services = ctx.services  # refuses a bad configuration or an old schema
     for warning in services.config.current().warnings:
         click.echo(f"warning: {warning}", err=True)
     run_daemon(services, SystemClock())
@@ -60,6 +59,10 @@ def simulate(ctx: CliContext, start: datetime, end: datetime, as_json: bool) -> 
     """
     from scheduler.services.preview import simulate_emails
 
+    if end < start:
+        raise click.BadParameter(
+            f"{end:%Y-%m-%d} is before --from {start:%Y-%m-%d}", param_hint="--to"
+        )
     settings = ctx.settings
     config = read_configuration(settings.config_dir)
     tz = config.policy.timezone
@@ -99,7 +102,7 @@ def status(ctx: CliContext, as_json: bool) -> None:
         return
     meeting = report.next_meeting
     if meeting is None:
-        click.echo("next meeting: none in config/meetings.yaml")
+        click.echo(f"next meeting: none ahead in {settings.config_dir / 'meetings.yaml'}")
     else:
         click.echo(
             f"next meeting: {meeting.title}, {meeting.date:%A %d %B %Y} "

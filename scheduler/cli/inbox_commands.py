@@ -10,12 +10,7 @@ from scheduler.cli.context import CliContext
 from scheduler.cli.output import echo_json, shorten
 from scheduler.clock import SystemClock
 from scheduler.domain.errors import UserError
-
-
-def _services(ctx: CliContext):  # type: ignore[no-untyped-def]
-    from scheduler.services.app import build_services
-
-    return build_services(ctx.settings)
+from scheduler.services.configuration import read_configuration
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -36,7 +31,7 @@ def poll(ctx: CliContext) -> None:
     """Fetch new messages from the IMAP mailbox now, record them, move them out of the inbox."""
     from scheduler.services.inbox import poll_mailbox
 
-    report = poll_mailbox(_services(ctx), SystemClock().now())
+    report = poll_mailbox(ctx.services, SystemClock().now())
     if report.error:
         raise UserError(f"mailbox: {report.error}")
     click.echo(
@@ -51,12 +46,17 @@ def ingest(ctx: CliContext, eml: Path) -> None:
     """Process one raw message from a file, exactly as if it came from the mailbox."""
     from scheduler.services.inbox import ingest_raw
 
-    result = ingest_raw(_services(ctx), _read_bytes(eml), SystemClock().now(), source="file")
-    state = "already recorded" if result.duplicate else result.status
+    result = ingest_raw(ctx.services, _read_bytes(eml), SystemClock().now(), source="file")
+    if result.duplicate:
+        state = "already recorded"
+    elif result.needs_review:
+        state = "needs review"
+    else:
+        state = str(result.status)
+    kind = f" ({result.classification})" if result.classification else ""
     reason = f": {result.reason}" if result.reason else ""
     click.echo(
-        f"{eml}: message {result.inbound_id} {state} ({result.classification}), "
-        f"{result.updates} updates{reason}"
+        f"{eml}: message {result.inbound_id} {state}{kind}, {result.updates} updates{reason}"
     )
 
 
@@ -69,12 +69,19 @@ def ingest(ctx: CliContext, eml: Path) -> None:
     default=None,
     help="The text of the email it answers (for inline answers).",
 )
-def parse(eml: Path, as_json: bool, sent: Path | None) -> None:
-    """Show what the service understands of a message, touching no database."""
+@click.pass_obj
+def parse(ctx: CliContext, eml: Path, as_json: bool, sent: Path | None) -> None:
+    """Show what the service understands of a message, touching no database.
+
+    Action refs are checked against the plans in the configuration folder.
+    """
     from scheduler.domain.inbound import understand_message
 
+    raw = _read_bytes(eml)
     sent_text = _read_bytes(sent).decode("utf-8", "replace") if sent else None
-    reading = understand_message(_read_bytes(eml), sent_text=sent_text)
+    config = read_configuration(ctx.settings.config_dir)
+    known_refs = {action.ref for _, plan in config.plans for _, action in plan.actions()}
+    reading = understand_message(raw, sent_text=sent_text, known_refs=known_refs)
     result = reading.to_json()
     if as_json:
         echo_json(result)
@@ -135,5 +142,5 @@ def release(ctx: CliContext, update_id: int) -> None:
     """Release an update held for personal data, so it appears in packs."""
     from scheduler.services.inbox import release_update
 
-    row = release_update(_services(ctx), update_id, SystemClock().now())
+    row = release_update(ctx.services, update_id, SystemClock().now())
     click.echo(f"released update {update_id} ({row.ref})")

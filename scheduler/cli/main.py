@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from scheduler.cli.context import CliContext
 from scheduler.domain.errors import UserError
+from scheduler.events import LOGGER_NAME, KeyValueFormatter
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -16,6 +19,18 @@ def cli(ctx: click.Context) -> None:
     """csp-scheduler: action-plan reminders, reply collection and agenda packs for a
     Community Safety Partnership. Settings come from the environment and `.env`."""
     ctx.obj = CliContext()
+    _log_warnings_to_stderr()
+
+
+def _log_warnings_to_stderr() -> None:
+    """One-shot commands show the service's warnings as `event=...` lines on stderr, not bare
+    event names; `csp run` replaces this with its own log on stdout."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(KeyValueFormatter())
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
 
 
 def _register() -> None:
@@ -47,6 +62,14 @@ def main(argv: list[str] | None = None) -> int:
         result = cli.main(args=argv, prog_name="csp", standalone_mode=False)
     except UserError as exc:
         click.echo(f"csp: {exc}", err=True)
+        return 1
+    except OperationalError as exc:
+        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        click.echo(f"csp: database (CSP_DATABASE_URL): {detail}", err=True)
+        return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"csp: {where}{exc.strerror or exc}", err=True)
         return 1
     except click.exceptions.Abort:
         click.echo("csp: aborted", err=True)

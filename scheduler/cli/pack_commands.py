@@ -26,7 +26,7 @@ def pack() -> None:
 @click.option(
     "--out",
     "out_dir",
-    type=click.Path(path_type=Path),
+    type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder for pack.html and pack.pdf (default: data/packs/DATE).",
 )
@@ -37,10 +37,9 @@ def build(
     ctx: CliContext, meeting: datetime, out_dir: Path | None, addendum: bool, private: bool
 ) -> None:
     """Build pack.html and pack.pdf for a meeting from the database as it is now."""
-    from scheduler.services.app import build_services
     from scheduler.services.packs import build_meeting_pack
 
-    services = build_services(ctx.settings)
+    services = ctx.services
     config = services.config.current()
     files = build_meeting_pack(
         services,

@@ -39,7 +39,7 @@ def _default_plan(ctx: CliContext) -> Path:
 @click.option(
     "--out",
     "out_path",
-    type=click.Path(path_type=Path),
+    type=click.Path(dir_okay=False, path_type=Path),
     required=True,
     help="Where to write the plan's YAML, e.g. config/plans/lancaster-2011-12.yaml.",
 )

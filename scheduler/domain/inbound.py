@@ -459,7 +459,13 @@ def understand_message(
     raw: bytes, *, sent_text: str | None = None, known_refs: Collection[str] = ()
 ) -> MessageReading:
     """Read, classify and parse a message. Automatic replies and bounces yield no updates."""
-    message = read_message(raw)
+    return understand_read(read_message(raw), sent_text=sent_text, known_refs=known_refs)
+
+
+def understand_read(
+    message: InboundMessage, *, sent_text: str | None = None, known_refs: Collection[str] = ()
+) -> MessageReading:
+    """`understand_message` for a message already read (so it is parsed only once)."""
     if message.classification in (MessageClass.AUTO_REPLY, MessageClass.BOUNCE):
         empty = ReplyContent((), None, ())
         return MessageReading(message, "", (), empty, ())

@@ -20,7 +20,7 @@ from scheduler.domain.inbound import (
     InboundMessage,
     MessageReading,
     read_message,
-    understand_message,
+    understand_read,
 )
 from scheduler.domain.notification import Notification, NotificationKind
 from scheduler.domain.plan import Plan
@@ -78,7 +78,7 @@ def ingest_raw(
             return IngestResult(inbound_id, status, True, row.classification, row.review_reason)
     if duplicate:
         log_event("inbound_resumed", inbound_id=inbound_id, message_id=message.message_id)
-    return process_inbound(services, inbound_id, now)
+    return process_inbound(services, inbound_id, now, message)
 
 
 def _new_row(message: InboundMessage, raw: bytes, now: datetime, source: str) -> InboundRow:
@@ -96,7 +96,9 @@ def _new_row(message: InboundMessage, raw: bytes, now: datetime, source: str) ->
     )
 
 
-def process_inbound(services: Services, inbound_id: int, now: datetime) -> IngestResult:
+def process_inbound(
+    services: Services, inbound_id: int, now: datetime, message: InboundMessage | None = None
+) -> IngestResult:
     """Process a stored message in one transaction; any failure sends it to review."""
     config = services.config.current()
     sync_configuration(services, config, now)
@@ -104,7 +106,7 @@ def process_inbound(services: Services, inbound_id: int, now: datetime) -> Inges
         with services.uow_factory() as uow:
             row = uow.inbound.get_by_id(inbound_id)
             assert row is not None and row.raw is not None
-            result = _process(services, config, uow, row, now)
+            result = _process(services, config, uow, row, now, message or read_message(row.raw))
             uow.commit()
     except _Review as review:
         return _to_review(services, inbound_id, now, str(review))
@@ -134,10 +136,13 @@ def _to_review(services: Services, inbound_id: int, now: datetime, reason: str) 
 
 
 def _process(
-    services: Services, config: Configuration, uow: UnitOfWork, row: InboundRow, now: datetime
+    services: Services,
+    config: Configuration,
+    uow: UnitOfWork,
+    row: InboundRow,
+    now: datetime,
+    message: InboundMessage,
 ) -> IngestResult:
-    assert row.raw is not None
-    message = read_message(row.raw)
     row.classification = message.classification.value
     request = _match(uow, message)
     if message.classification is MessageClass.BOUNCE:
@@ -161,9 +166,7 @@ def _process(
     row.outbox_id = request.id
     plan = config.plan_for(request.meeting or now.date())
     lead_name = _check_sender(config, plan, request, message)
-    reading = understand_message(
-        row.raw, sent_text=request.body_text, known_refs=tuple(request.refs)
-    )
+    reading = understand_read(message, sent_text=request.body_text, known_refs=tuple(request.refs))
     recorded = _record_updates(uow, plan, request, row, reading, lead_name, now)
     _store_attachments(uow, row, message, request, lead_name)
     if request.meeting is not None and request.to_addresses:

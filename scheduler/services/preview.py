@@ -114,20 +114,21 @@ def status_report(
     meeting = upcoming[0] if upcoming else None
     plan = config.plan_for(today)
     replied_pairs = uow.updates.replied()
-    replied, not_replied = [], []
+    replied: list[str] = []
+    not_replied: list[str] = []
     if meeting is not None:
         for lead in {p.lead.name: p.lead for p in plan.priorities}.values():
             key = (meeting.key, lead_email_key(lead.email or ""))
             (replied if key in replied_pairs else not_replied).append(lead.name)
     horizon = now + timedelta(days=14)
-    due_soon = [
+    due_soon: list[dict[str, object]] = [
         {"at": n.send_at.isoformat(), "kind": n.kind.value, "to": list(n.to), "refs": list(n.refs)}
         for n in scheduled_notifications(
             plan, config.meetings, config.policy, coordinator_email=coordinator_email
         )
         if now <= n.send_at <= horizon
     ]
-    milestones_soon = [
+    milestones_soon: list[dict[str, object]] = [
         {
             "at": m.due.isoformat(),
             "kind": "milestone_due",
@@ -140,7 +141,7 @@ def status_report(
         for m in a.milestones
         if today <= m.due <= horizon.astimezone(tz).date()
     ]
-    failed = [
+    failed: list[dict[str, object]] = [
         {"key": row.key, "kind": row.kind, "to": row.to_addresses, "error": row.last_error}
         for row in uow.outbox.with_status(OutboxStatus.FAILED)
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from scheduler.adapters.orm import OutboxRow, UpdateRow
@@ -183,7 +184,7 @@ def render_outbox_row(
     row.token, row.message_id = token, message_id
     row.subject = str(message["Subject"])
     body = message.get_body(preferencelist=("plain",))
-    row.body_text = body.get_content() if body is not None else ""  # type: ignore[attr-defined]
+    row.body_text = body.get_content() if isinstance(body, EmailMessage) else ""
     row.raw = message.as_bytes()
     return row
 
@@ -205,10 +206,11 @@ def email_context(
         for ref in notification.refs
         if plan.action(ref) is not None
     )
+    action_texts = {action.ref: action.action for _, action in plan.actions()}
     milestones = tuple(
-        MilestoneLine(m, (plan.action(m.action_ref) or _missing(m.action_ref)).action)
+        MilestoneLine(m, action_texts[m.action_ref])
         for m in notification.milestones
-        if plan.action(m.action_ref) is not None
+        if m.action_ref in action_texts
     )
     meeting = next((m for m in config.meetings if m.date == notification.meeting), None)
     coordinator = config.people.coordinator
@@ -228,10 +230,6 @@ def email_context(
         problems=problems,
         thread=thread,
     )
-
-
-def _missing(ref: str) -> object:
-    raise LookupError(ref)
 
 
 def _action_line(plan: Plan, ref: str, update: UpdateRow | None) -> ActionLine:
