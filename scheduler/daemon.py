@@ -100,6 +100,8 @@ def run_daemon(services: Services, clock: Clock) -> None:
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log_event("stopping", signal=signal.Signals(signum).name)
+        if not scheduler.running:  # a signal before the scheduler started: nothing to stop
+            raise SystemExit(0)
         scheduler.shutdown(wait=False)
 
     def reload(_signum: int, _frame: FrameType | None) -> None:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -242,5 +243,43 @@ def test_two_daemons_on_one_database_send_each_email_once(
         for thread in threads:
             thread.join()
     assert errors == []
+    assert len(smtp.messages) == REQUESTS
+    assert set(_received_once_each(smtp).values()) == {1}
+
+
+class SlowTransport:
+    """A real SMTP transport on a slow line: each message takes four minutes of frozen time,
+    and after the third one another daemon runs its tick."""
+
+    def __init__(self, port: int, frozen: Any, other_daemon: Services) -> None:
+        self.inner, self.frozen, self.other = _transport(port), frozen, other_daemon
+        self.sent = 0
+
+    def __enter__(self) -> SlowTransport:
+        self.inner.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.inner.__exit__(None, None, None)
+
+    def send(self, msg: EmailMessage) -> None:
+        self.inner.send(msg)
+        self.frozen.tick(timedelta(minutes=4))
+        self.sent += 1
+        if self.sent == 3:  # 12 minutes in: past the first lease, so it must have been renewed
+            run_tick(self.other, NINE + timedelta(minutes=12))
+
+
+def test_a_batch_slower_than_its_lease_keeps_its_claim_and_nothing_goes_twice(
+    engine: Engine, database_url: str, tmp_path: Path, smtp: SmtpTestServer
+) -> None:
+    config = copy_example_config(tmp_path)
+    slow, fast = (
+        make_services(database_url, config, tmp_path / "data", smtp_port=smtp.port, worker=name)
+        for name in ("slow", "fast")
+    )
+    with freeze_time(NINE, ignore=FREEZE_IGNORE) as frozen:
+        slow.open_transport = lambda: SlowTransport(smtp.port, frozen, fast)  # type: ignore[assignment]
+        run_tick(slow, NINE)
     assert len(smtp.messages) == REQUESTS
     assert set(_received_once_each(smtp).values()) == {1}

@@ -314,6 +314,21 @@ class OutboxRepository:
             )
         )
 
+    def renew_lease(self, row_ids: list[int], worker: str, until: datetime) -> set[int]:
+        """Extend `worker`'s claims; returns the ids it still holds (others took the rest)."""
+        mine = (
+            OutboxRow.id.in_(row_ids),
+            OutboxRow.claimed_by == worker,
+            OutboxRow.status == OutboxStatus.SENDING,
+        )
+        self.session.execute(
+            update(OutboxRow)
+            .where(*mine)
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return set(self.session.scalars(select(OutboxRow.id).where(*mine)))
+
     def get(self, row_id: int) -> OutboxRow | None:
         return self.session.get(OutboxRow, row_id)
 

@@ -31,14 +31,14 @@ class CliContext:
         url = self.settings.database_url
         try:
             make_url(url).get_dialect()
-        except ArgumentError:
-            message = "CSP_DATABASE_URL is not a database URL (e.g. sqlite:///data/csp.sqlite3)"
-            raise ConfigError("environment", None, message) from None
         except NoSuchModuleError:
             scheme = url.partition(":")[0]
             message = (
                 f"CSP_DATABASE_URL: unknown database kind {scheme!r} (sqlite, postgresql+psycopg)"
             )
+            raise ConfigError("environment", None, message) from None
+        except ArgumentError:
+            message = "CSP_DATABASE_URL is not a database URL (e.g. sqlite:///data/csp.sqlite3)"
             raise ConfigError("environment", None, message) from None
         return url
 

@@ -118,6 +118,10 @@ def status(ctx: CliContext, as_json: bool) -> None:
         click.echo(f"failed: {item['kind']} to {', '.join(item['to'])}: {item['error']}")  # type: ignore[arg-type]
     for address in report.failing_addresses:
         click.echo(f"failing address (bounced): {address}")
+    for item in report.needs_review:
+        click.echo(
+            f"needs review: message {item['id']} from {item['from'] or '?'}: {item['reason']}"
+        )
 
 
 COMMANDS = [run, simulate, status]

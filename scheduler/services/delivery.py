@@ -11,9 +11,10 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 
 from scheduler.adapters.mail_transport import MailTransport, PermanentFailure, TemporaryFailure
@@ -47,6 +48,13 @@ class _Claimed:
     to: tuple[str, ...]
     message_id: str | None
     attempts: int
+    meeting: date | None
+
+
+# Emails about a meeting are no use once it is over: one stuck in retries is not sent late.
+_MEETING_BOUND = {"update_request", "update_chaser", "agenda_pack", "agenda_addendum"}
+# An error that is neither the server's nor the message's (a bug): retried, then given up.
+MAX_UNEXPECTED_ATTEMPTS = 5
 
 
 def deliver_pending(
@@ -56,8 +64,16 @@ def deliver_pending(
     worker: str,
     *,
     batch_size: int = 200,
+    clock: Callable[[], datetime] | None = None,
 ) -> DeliveryReport:
-    """Send every claimable outbox message that is due at `now`; returns what happened."""
+    """Send every claimable outbox message that is due at `now`; returns what happened.
+
+    `clock` tells the time while the batch goes (default: `now` plus the time elapsed since the
+    call); the claim's lease is renewed from it, and a message whose claim another worker took
+    over is not sent.
+    """
+    started = time.monotonic()
+    read_clock = clock or (lambda: now + timedelta(seconds=time.monotonic() - started))
     with uow_factory() as uow:
         claimed = [_snapshot(row) for row in uow.outbox.claim(worker, now, LEASE, batch_size)]
         uow.commit()
@@ -65,26 +81,50 @@ def deliver_pending(
         return DeliveryReport()
     sent = retried = failed = 0
     remaining = list(claimed)
+    lease_until = now + LEASE
     try:
         with open_transport() as transport:
             while remaining:
-                message = remaining[0]
+                message = remaining.pop(0)
+                moment = read_clock()
+                if moment >= lease_until - LEASE / 2:
+                    held = _renew_lease(uow_factory, [message, *remaining], worker, moment)
+                    lease_until = moment + LEASE
+                    remaining = [m for m in remaining if m.id in held]
+                    if message.id not in held:
+                        continue
+                if (
+                    message.kind in _MEETING_BOUND
+                    and message.meeting
+                    and (moment.date() > message.meeting)
+                ):
+                    _mark_skipped(uow_factory, message, worker, "its meeting has passed")
+                    continue
                 try:
                     transport.send(_parse(message.raw))
                 except PermanentFailure as exc:
-                    _mark_failed(uow_factory, message, worker, now, str(exc))
+                    _mark_failed(uow_factory, message, worker, moment, str(exc))
                     failed += 1
                 except TemporaryFailure as exc:
-                    _mark_retry(uow_factory, message, worker, now, str(exc))
+                    _mark_retry(uow_factory, message, worker, moment, str(exc))
+                    retried += 1
+                except Exception as exc:  # a bug must not hold up the rest of the outbox
+                    _mark_retry(
+                        uow_factory,
+                        message,
+                        worker,
+                        moment,
+                        f"unexpected: {exc!r}",
+                        give_up_after=MAX_UNEXPECTED_ATTEMPTS,
+                    )
                     retried += 1
                 else:
-                    _mark_sent(uow_factory, message, worker, now)
+                    _mark_sent(uow_factory, message, worker, moment)
                     sent += 1
-                remaining.pop(0)
     except TemporaryFailure as exc:
-        # The server could not be reached (or dropped us): everything left waits for a retry.
+        # The server is unreachable, dropped us or refused for now: the rest wait for a retry.
         for message in remaining:
-            _mark_retry(uow_factory, message, worker, now, str(exc))
+            _mark_retry(uow_factory, message, worker, read_clock(), str(exc))
             retried += 1
     return DeliveryReport(sent, retried, failed)
 
@@ -92,8 +132,28 @@ def deliver_pending(
 def _snapshot(row: OutboxRow) -> _Claimed:
     assert row.raw is not None, f"outbox row {row.key} has no rendered message"
     return _Claimed(
-        row.id, row.key, row.kind, row.raw, tuple(row.to_addresses), row.message_id, row.attempts
+        row.id,
+        row.key,
+        row.kind,
+        row.raw,
+        tuple(row.to_addresses),
+        row.message_id,
+        row.attempts,
+        row.meeting,
     )
+
+
+def _renew_lease(
+    uow_factory: Callable[[], UnitOfWork], messages: list[_Claimed], worker: str, now: datetime
+) -> set[int]:
+    """Extend this worker's claim on the messages; returns the ids it still holds."""
+    with uow_factory() as uow:
+        held = uow.outbox.renew_lease([m.id for m in messages], worker, now + LEASE)
+        uow.commit()
+    lost = [m.key for m in messages if m.id not in held]
+    if lost:
+        log_event("lease_lost", logging.WARNING, worker=worker, keys=lost)
+    return held
 
 
 def _parse(raw: bytes) -> EmailMessage:
@@ -102,32 +162,40 @@ def _parse(raw: bytes) -> EmailMessage:
     return message
 
 
-def _owned(uow: UnitOfWork, message: _Claimed, worker: str) -> OutboxRow | None:
-    row = uow.outbox.get(message.id)
-    if row is None or row.claimed_by != worker or row.status != OutboxStatus.SENDING:
-        return None
-    return row
+def _update_owned(
+    uow_factory: Callable[[], UnitOfWork],
+    message: _Claimed,
+    worker: str,
+    change: Callable[[OutboxRow, UnitOfWork], None],
+) -> OutboxRow | None:
+    """Apply `change` to the row and commit, if this worker still holds its claim."""
+    with uow_factory() as uow:
+        row = uow.outbox.get(message.id)
+        if row is None or row.claimed_by != worker or row.status != OutboxStatus.SENDING:
+            log_event("lease_lost", logging.WARNING, key=message.key, worker=worker)
+            return None
+        row.attempts += 1
+        row.lease_until = None
+        change(row, uow)
+        uow.commit()
+        return row
 
 
 def _mark_sent(
     uow_factory: Callable[[], UnitOfWork], message: _Claimed, worker: str, now: datetime
 ) -> None:
-    with uow_factory() as uow:
-        row = _owned(uow, message, worker)
-        if row is None:
-            log_event("lease_lost", logging.WARNING, key=message.key, worker=worker)
-            return
-        row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
-        row.lease_until = None
+    def sent(row: OutboxRow, uow: UnitOfWork) -> None:
+        row.status, row.sent_at = OutboxStatus.SENT, now
         uow.audit.record(now, "sent", message.key, kind=message.kind, message_id=message.message_id)
-        uow.commit()
-    log_event(
-        "sent",
-        kind=message.kind,
-        key=message.key,
-        to=list(message.to),
-        message_id=message.message_id,
-    )
+
+    if _update_owned(uow_factory, message, worker, sent) is not None:
+        log_event(
+            "sent",
+            kind=message.kind,
+            key=message.key,
+            to=list(message.to),
+            message_id=message.message_id,
+        )
 
 
 def _mark_retry(
@@ -136,25 +204,38 @@ def _mark_retry(
     worker: str,
     now: datetime,
     reason: str,
+    *,
+    give_up_after: int | None = None,
 ) -> None:
-    with uow_factory() as uow:
-        row = _owned(uow, message, worker)
-        if row is None:
+    def deferred(row: OutboxRow, uow: UnitOfWork) -> None:
+        if give_up_after is not None and row.attempts >= give_up_after:
+            row.status, row.last_error = OutboxStatus.FAILED, reason
+            uow.audit.record(now, "send_failed", message.key, kind=message.kind, reason=reason)
             return
-        row.attempts += 1
-        row.status, row.claimed_by, row.lease_until = OutboxStatus.PENDING, None, None
+        row.status, row.claimed_by, row.last_error = OutboxStatus.PENDING, None, reason
         row.send_after = now + backoff(row.attempts)
-        row.last_error = reason
-        uow.commit()
-        retry_at = row.send_after
-    log_event(
-        "send_deferred",
-        logging.WARNING,
-        kind=message.kind,
-        key=message.key,
-        reason=reason,
-        retry_at=retry_at.isoformat(),
-    )
+
+    row = _update_owned(uow_factory, message, worker, deferred)
+    if row is not None:
+        level = logging.ERROR if row.status == OutboxStatus.FAILED else logging.WARNING
+        log_event(
+            "send_deferred" if row.status == OutboxStatus.PENDING else "send_failed",
+            level,
+            kind=message.kind,
+            key=message.key,
+            reason=reason,
+            retry_at=row.send_after.isoformat(),
+        )
+
+
+def _mark_skipped(
+    uow_factory: Callable[[], UnitOfWork], message: _Claimed, worker: str, reason: str
+) -> None:
+    def skipped(row: OutboxRow, uow: UnitOfWork) -> None:
+        row.status, row.reason = OutboxStatus.SKIPPED, reason
+
+    if _update_owned(uow_factory, message, worker, skipped) is not None:
+        log_event("not_sent", kind=message.kind, key=message.key, reason=reason)
 
 
 def _mark_failed(
@@ -164,19 +245,16 @@ def _mark_failed(
     now: datetime,
     reason: str,
 ) -> None:
-    with uow_factory() as uow:
-        row = _owned(uow, message, worker)
-        if row is None:
-            return
-        row.attempts += 1
-        row.status, row.lease_until, row.last_error = OutboxStatus.FAILED, None, reason
+    def failed(row: OutboxRow, uow: UnitOfWork) -> None:
+        row.status, row.last_error = OutboxStatus.FAILED, reason
         uow.audit.record(now, "send_failed", message.key, kind=message.kind, reason=reason)
-        uow.commit()
-    log_event(
-        "send_failed",
-        logging.ERROR,
-        kind=message.kind,
-        key=message.key,
-        to=list(message.to),
-        reason=reason,
-    )
+
+    if _update_owned(uow_factory, message, worker, failed) is not None:
+        log_event(
+            "send_failed",
+            logging.ERROR,
+            kind=message.kind,
+            key=message.key,
+            to=list(message.to),
+            reason=reason,
+        )

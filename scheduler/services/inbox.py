@@ -231,70 +231,45 @@ def _record_updates(
     lead_name: str,
     now: datetime,
 ) -> tuple[ActionUpdate, ...]:
+    """One update per action ref named, else the whole text on the lead's priorities."""
     sender = (reading.message.from_address or "").lower()
     held = bool(reading.personal_data)
+    updates = [
+        ActionUpdate(parsed.ref, parsed.status, parsed.text, now, sender, held_for_review=held)
+        for parsed in reading.content.updates
+    ]
+    text = reading.content.unstructured_text
+    if text:
+        updates += [
+            ActionUpdate(ref, None, text, now, sender, unstructured=True, held_for_review=held)
+            for ref in _priorities_of(plan, request)
+        ]
     plan_id = uow.plans.id_of(plan.name)
-    recorded: list[ActionUpdate] = []
-    meeting = request.meeting
-    for parsed in reading.content.updates:
+    for update in updates:
         uow.updates.add(
             UpdateRow(
                 inbound_id=row.id,
                 plan_id=plan_id,
-                ref=parsed.ref,
-                status=parsed.status.value,
-                text=parsed.text,
+                ref=update.ref,
+                status=update.status.value if update.status else None,
+                text=update.text,
                 received_at=now,
                 sender=sender,
                 lead_name=lead_name,
-                meeting=meeting,
+                meeting=request.meeting,
+                unstructured=update.unstructured,
                 held_for_review=held,
                 personal_data_kinds=list(reading.personal_data),
             )
         )
-        recorded.append(
-            ActionUpdate(
-                parsed.ref,
-                parsed.status,
-                parsed.text,
-                now,
-                sender,
-                unstructured=False,
-                held_for_review=held,
-            )
-        )
-        if parsed.status is Status.COMPLETE:
-            up_to = meeting or now.date()
-            uow.plans.complete_milestones(parsed.ref, up_to, now)
-    text = reading.content.unstructured_text
-    if text:
-        for priority_ref in _priorities_of(plan, request):
-            uow.updates.add(
-                UpdateRow(
-                    inbound_id=row.id,
-                    plan_id=plan_id,
-                    ref=priority_ref,
-                    status=None,
-                    text=text,
-                    received_at=now,
-                    sender=sender,
-                    lead_name=lead_name,
-                    meeting=meeting,
-                    unstructured=True,
-                    held_for_review=held,
-                    personal_data_kinds=list(reading.personal_data),
-                )
-            )
-            recorded.append(
-                ActionUpdate(
-                    priority_ref, None, text, now, sender, unstructured=True, held_for_review=held
-                )
-            )
+        if update.status is Status.COMPLETE:
+            # Complete closes the milestones of the period being reported on.
+            uow.plans.complete_milestones(update.ref, request.meeting or now.date(), now)
     if held:
         uow.audit.record(
             now, "update_held", row.message_id or row.dedupe_key, kinds=list(reading.personal_data)
         )
-    return tuple(recorded)
+    return tuple(updates)
 
 
 def _priorities_of(plan: Plan, request: OutboxRow) -> list[str]:

@@ -84,6 +84,7 @@ class StatusReport:
     failed: list[dict[str, object]]
     failing_addresses: list[str]
     pending: int
+    needs_review: list[dict[str, object]]
 
     def as_json(self) -> dict[str, object]:
         meeting = self.next_meeting
@@ -102,6 +103,7 @@ class StatusReport:
             "failed": self.failed,
             "failing_addresses": self.failing_addresses,
             "pending": self.pending,
+            "needs_review": self.needs_review,
         }
 
 
@@ -132,7 +134,7 @@ def status_report(
         {
             "at": m.due.isoformat(),
             "kind": "milestone_due",
-            "to": [p.lead.name],
+            "to": [p.lead.email or p.lead.name],
             "refs": [a.ref],
             "label": m.label,
         }
@@ -153,4 +155,14 @@ def status_report(
         failed=failed,
         failing_addresses=[row.address for row in uow.inbound.failing_addresses()],
         pending=len(uow.outbox.with_status(OutboxStatus.PENDING, OutboxStatus.SENDING)),
+        needs_review=[
+            {
+                "id": row.id,
+                "from": row.from_address,
+                "subject": row.subject,
+                "received_at": row.received_at.isoformat(),
+                "reason": row.review_reason,
+            }
+            for row in uow.inbound.with_status("review")
+        ],
     )

@@ -90,7 +90,12 @@ def run_tick(services: Services, now: datetime) -> TickReport:
                     message_id=row.message_id,
                 )
         uow.commit()
-    delivery = deliver_pending(services.uow_factory, services.open_transport, now, services.worker)
+    delivery = deliver_pending(
+        services.uow_factory,
+        services.open_transport,
+        now,
+        services.worker,
+    )
     return TickReport(queued, skipped, delivery)
 
 

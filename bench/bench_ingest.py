@@ -1,0 +1,195 @@
+"""Ingestion of leads' replies: `ingest_raw` (read, store raw, match, check sender, parse
+updates, record them, queue the acknowledgement) for 1,000 distinct replies.
+Target: at least 300 messages per second.
+
+    .venv/bin/python bench/bench_ingest.py [--messages 1000] [--rounds 3] [--profile]
+
+Each round starts from a fresh database with the shipped configuration, runs the reminder
+tick of 21 Feb 2012 09:00 (the five update requests go out, to a folder), then ingests
+replies from the five leads: Outlook top-posted, Gmail "On ... wrote:" (text and HTML) and
+HTML-only, one to four action lines each. SQLite always; PostgreSQL too when
+CSP_BENCH_DATABASE_URL names a database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import html
+import pstats
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench_send_path import backends, fresh_database  # noqa: E402
+
+from scheduler.adapters.database import make_engine, upgrade_schema  # noqa: E402
+from scheduler.adapters.orm import OutboxRow  # noqa: E402
+from scheduler.services.app import Services, build_services  # noqa: E402
+from scheduler.services.inbox import ingest_raw  # noqa: E402
+from scheduler.services.reminders import run_tick  # noqa: E402
+from scheduler.settings import settings_from_env  # noqa: E402
+
+LONDON = ZoneInfo("Europe/London")
+REQUEST_TIME = datetime(2012, 2, 21, 9, 0, tzinfo=LONDON)
+REPLY_TIME = datetime(2012, 2, 23, 14, 0, tzinfo=LONDON)
+STATUSES = ("Green", "Amber", "Red", "Complete")
+NOTES = (
+    "on track, partners meeting monthly",
+    "slipping to May, awaiting funding decision",
+    "stalled: no lead officer since January",
+    "finished, report to the next board",
+    "review under way with the police and the council",
+    "bid submitted, decision expected in April",
+)
+SEPARATORS = (" ", " - ", ": ", " \u2013 ")
+
+
+def services_for(url: str, folder: Path) -> Services:
+    engine = make_engine(url)
+    upgrade_schema(engine)
+    engine.dispose()
+    shutil.copytree(ROOT / "config", folder / "config")
+    env = {
+        "CSP_DATABASE_URL": url,
+        "CSP_CONFIG_DIR": str(folder / "config"),
+        "CSP_DATA_DIR": str(folder / "data"),
+        "CSP_COORDINATOR_EMAIL": "coordinator@example.org",
+        "CSP_FROM_ADDRESS": "csp-updates@lancaster.example.org",
+        "CSP_REPLY_TO": "csp-updates@lancaster.example.org",
+    }
+    return build_services(settings_from_env(env))
+
+
+def update_requests(services: Services) -> list[OutboxRow]:
+    with services.uow_factory() as uow:
+        rows = [r for r in uow.outbox.all() if r.kind == "update_request" and r.token]
+        uow.session.expunge_all()  # type: ignore[union-attr]
+    assert len(rows) == 5, f"expected 5 update requests with tokens, found {len(rows)}"
+    return rows
+
+
+def reply(request: OutboxRow, n: int, rng: random.Random) -> tuple[bytes, int]:
+    """Reply number `n` to `request` in one of three client styles, and its action lines."""
+    lead = request.lead_name or "Lead"
+    address = request.to_addresses[0]
+    refs = rng.sample(request.refs, rng.randint(1, min(4, len(request.refs))))
+    lines = [
+        f"{ref}{rng.choice(SEPARATORS)}{rng.choice(STATUSES)}{rng.choice(SEPARATORS)}"
+        f"{rng.choice(NOTES)} (ref {n})"
+        for ref in refs
+    ]
+    sent = format_datetime(REPLY_TIME + timedelta(seconds=n))
+    msg = EmailMessage()
+    msg["From"] = f"{lead} <{address}>"
+    msg["To"] = f"csp-updates+{request.token}@lancaster.example.org"
+    msg["Date"] = sent
+    msg["Message-ID"] = f"<reply-{n}.{rng.getrandbits(48):x}@mail.example.org>"
+    msg["In-Reply-To"] = request.message_id or ""
+    msg["References"] = request.message_id or ""
+    quoted = request.body_text
+    body = "\n".join(lines)
+    style = n % 3
+    if style == 0:  # Outlook: top-posted above a header block and the request as sent
+        msg["Subject"] = f"RE: {request.subject}"
+        msg.set_content(
+            f"{body}\n\nKind regards,\n{lead.split()[0]}\n\n"
+            "From: Lancaster District Community Safety Partnership\n"
+            f"Sent: 21 February 2012 09:00\nTo: {lead}\nSubject: {request.subject}\n\n{quoted}\n"
+        )
+    elif style == 1:  # Gmail: "On ... wrote:" then ">" quoting, text and HTML alternatives
+        msg["Subject"] = f"Re: {request.subject}"
+        attribution = (
+            "On Tue, 21 Feb 2012 at 09:00, Lancaster District Community Safety Partnership "
+            "<csp-updates@lancaster.example.org> wrote:"
+        )
+        gt = "\n".join(f"> {line}" if line else ">" for line in quoted.splitlines())
+        msg.set_content(f"{body}\n\nThanks\n{lead.split()[0]}\n\n{attribution}\n\n{gt}\n")
+        divs = "".join(f"<div>{html.escape(line)}</div>" for line in lines)
+        msg.add_alternative(
+            f'<div dir="ltr">{divs}<div><br></div><div>Thanks</div></div><br>'
+            f'<div class="gmail_quote"><div dir="ltr" class="gmail_attr">'
+            f"{html.escape(attribution)}<br></div>"
+            f'<blockquote class="gmail_quote">{_html_lines(quoted)}</blockquote></div>',
+            subtype="html",
+        )
+    else:  # HTML only, as some webmail and mobile clients send
+        msg["Subject"] = f"RE: {request.subject}"
+        paragraphs = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+        msg.set_content(
+            f"<html><body>{paragraphs}<p>Regards,<br>{html.escape(lead)}</p>"
+            '<hr><div id="divRplyFwdMsg"><b>From:</b> Lancaster District Community Safety '
+            f"Partnership<br><b>Sent:</b> 21 February 2012 09:00<br><b>To:</b> "
+            f"{html.escape(lead)}<br><b>Subject:</b> {html.escape(request.subject)}</div>"
+            f"<div>{_html_lines(quoted)}</div></body></html>",
+            subtype="html",
+        )
+    return msg.as_bytes(), len(lines)
+
+
+def _html_lines(text: str) -> str:
+    return "<br>".join(html.escape(line) for line in text.splitlines())
+
+
+def one_round(backend: str, count: int, seed: int, profile: cProfile.Profile | None = None
+              ) -> tuple[float, int, int, int]:
+    """Seconds to ingest `count` replies; processed, updates recorded, action lines sent."""
+    with fresh_database(backend) as url, tempfile.TemporaryDirectory() as folder:
+        services = services_for(url, Path(folder))
+        run_tick(services, REQUEST_TIME)
+        requests = update_requests(services)
+        rng = random.Random(seed)
+        replies = [reply(requests[n % len(requests)], n, rng) for n in range(count)]
+        if profile is not None:
+            profile.enable()
+        start = time.perf_counter()
+        results = [ingest_raw(services, raw, REPLY_TIME) for raw, _ in replies]
+        elapsed = time.perf_counter() - start
+        if profile is not None:
+            profile.disable()
+    processed = sum(1 for r in results if r.status == "processed")
+    return elapsed, processed, sum(r.updates for r in results), sum(n for _, n in replies)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="cProfile one extra round")
+    args = parser.parse_args()
+
+    print(f"{args.messages} replies per round, {args.rounds} rounds; fresh database each")
+    print(f"{'backend':<11} {'best s':>7} {'median s':>8} {'best msg/s':>10} {'median msg/s':>12}"
+          f"  {'processed':>9}  {'updates/lines':>13}")
+    verdicts = []
+    for backend in backends():
+        rounds = [one_round(backend, args.messages, seed) for seed in range(args.rounds)]
+        times = [r[0] for r in rounds]
+        _, processed, updates, lines = rounds[-1]
+        best, median = min(times), statistics.median(times)
+        print(f"{backend:<11} {best:7.3f} {median:8.3f} {args.messages / best:10.0f} "
+              f"{args.messages / median:12.0f}  {processed:>9}  {updates:>6}/{lines:<6}")
+        rate = args.messages / median
+        verdicts.append(f"{backend}: {rate:.0f} msg/s median "
+                        f"({'met' if rate >= 300 else 'MISSED'} >= 300 msg/s)")
+    print("\n".join(verdicts))
+    if args.profile:
+        profile = cProfile.Profile()
+        one_round(backends()[-1], args.messages, 99, profile)
+        print(f"\nprofile of one {backends()[-1]} round (cumulative, top 40):")
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
