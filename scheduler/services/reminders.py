@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from scheduler.adapters.orm import OutboxRow, UpdateRow
 from scheduler.adapters.repositories import OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
-from scheduler.domain.due import Recorded, due_notifications
+from scheduler.domain.due import Recorded, SkippedNotification, due_notifications
 from scheduler.domain.notification import Notification, NotificationKind
 from scheduler.domain.plan import Plan
 from scheduler.domain.update import ActionUpdate, Status
@@ -48,7 +48,6 @@ def run_tick(services: Services, now: datetime) -> TickReport:
     local_today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
     plan = config.plan_for(local_today)
     coordinator = config.coordinator_email(services.settings.coordinator_email)
-    queued = skipped = 0
     with services.uow_factory() as uow:
         result = due_notifications(
             plan,
@@ -58,38 +57,20 @@ def run_tick(services: Services, now: datetime) -> TickReport:
             now,
             coordinator_email=coordinator,
         )
-        for passed in result.skipped:
-            if uow.outbox.add(_skipped_row(passed.notification, passed.reason, now)):
-                skipped += 1
-                log_event(
-                    "not_sent",
-                    kind=passed.notification.kind.value,
-                    key=passed.notification.key,
-                    reason=passed.reason,
-                )
-        for notification in result.due:
-            try:
-                row = render_outbox_row(services, config, plan, uow, notification, now)
-            except Exception as exc:  # one bad email must not hold up the others
-                log_event(
-                    "render_failed",
-                    logging.ERROR,
-                    kind=notification.kind.value,
-                    key=notification.key,
-                    error=repr(exc),
-                    retry="next tick",
-                )
-                continue
-            if uow.outbox.add(row):
-                queued += 1
-                log_event(
-                    "queued",
-                    kind=notification.kind.value,
-                    key=notification.key,
-                    to=list(notification.to),
-                    message_id=row.message_id,
-                )
-        uow.commit()
+    skipped = _record_skipped(services, result.skipped, now)
+    queued = 0
+    for notification in result.due:
+        try:
+            queued += _queue(services, config, plan, notification, now)
+        except Exception as exc:  # one bad email must not hold up the others
+            log_event(
+                "render_failed",
+                logging.ERROR,
+                kind=notification.kind.value,
+                key=notification.key,
+                error=repr(exc),
+                retry="next tick",
+            )
     delivery = deliver_pending(
         services.uow_factory,
         services.open_transport,
@@ -97,6 +78,53 @@ def run_tick(services: Services, now: datetime) -> TickReport:
         services.worker,
     )
     return TickReport(queued, skipped, delivery)
+
+
+def _record_skipped(
+    services: Services, passed: tuple[SkippedNotification, ...], now: datetime
+) -> int:
+    """Record what is no longer worth sending, so it is decided (and logged) once."""
+    recorded = 0
+    with services.uow_factory() as uow:
+        for item in passed:
+            if uow.outbox.add(_skipped_row(item.notification, item.reason, now)):
+                recorded += 1
+                log_event(
+                    "not_sent",
+                    kind=item.notification.kind.value,
+                    key=item.notification.key,
+                    reason=item.reason,
+                )
+        uow.commit()
+    return recorded
+
+
+def _queue(
+    services: Services,
+    config: Configuration,
+    plan: Plan,
+    notification: Notification,
+    now: datetime,
+) -> int:
+    """Render one email and write it to the outbox in its own short transaction."""
+    attachments: tuple[Attachment, ...] = ()
+    if notification.kind in _WITH_PACK:  # built first: it reads the database itself
+        attachments = _pack_attachments(services, config, notification, now)
+    with services.uow_factory() as uow:
+        row = render_outbox_row(
+            services, config, plan, uow, notification, now, attachments=attachments
+        )
+        added = uow.outbox.add(row)
+        uow.commit()
+    if added:
+        log_event(
+            "queued",
+            kind=notification.kind.value,
+            key=notification.key,
+            to=list(notification.to),
+            message_id=row.message_id,
+        )
+    return int(added)
 
 
 def recorded_state(uow: UnitOfWork) -> Recorded:
@@ -172,8 +200,6 @@ def render_outbox_row(
         problems=problems,
         thread=thread or _thread_for(uow, notification),
     )
-    if notification.kind in _WITH_PACK and not attachments:
-        attachments = _pack_attachments(services, config, notification, now)
     token, message_id = new_token(), new_message_id(settings.mail_domain)
     message = compose_message(
         ctx,
