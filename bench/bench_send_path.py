@@ -191,7 +191,7 @@ PARTS = [
     ("    flatten (generator)", "email/generator.py", "flatten"),
     ("  _mark_sent (own commit)", "services/delivery.py", "_mark_sent"),
     ("    of which commit", "adapters/unit_of_work.py", "commit"),
-    ("    of which _owned (get)", "services/delivery.py", "_owned"),
+    ("    of which get (SELECT by id)", "adapters/repositories.py", "get"),
 ]
 
 

@@ -3,6 +3,7 @@ real dovecot mailbox, and the real poller records it, moves it, and acknowledges
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -16,8 +17,16 @@ from sqlalchemy import Engine
 from scheduler.adapters.orm import OutboxRow
 from scheduler.adapters.repositories import OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.domain.inbound import read_message
 from scheduler.services.app import Services
-from scheduler.services.inbox import InboundStatus, ingest_raw, poll_mailbox
+from scheduler.services.inbox import (
+    InboundStatus,
+    IngestResult,
+    _new_row,
+    ingest_raw,
+    poll_mailbox,
+    process_inbound,
+)
 from scheduler.services.reminders import run_tick
 from tests.dovecot import DovecotServer
 from tests.service_harness import copy_example_config, make_services
@@ -294,3 +303,92 @@ def test_ingesting_a_file_takes_the_same_path(services: Services) -> None:
     assert again.duplicate and _updates(services) == [("3.1.3", "Amber", "materials late")]
     with services.uow_factory() as uow:
         assert uow.outbox.with_status(OutboxStatus.PENDING)  # the acknowledgement waits to go
+
+
+def test_complete_stops_the_actions_later_reminders_and_overdue_notices(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    ingest_raw(
+        services,
+        outlook_reply(_request_to(services, HELENE), "3.1.2 Complete launched"),
+        REPLY_TIME,
+    )
+    for day in (16, 30):
+        run_tick(services, datetime(2012, 3, day, 9, 0, tzinfo=LONDON))
+    run_tick(services, datetime(2012, 4, 2, 9, 0, tzinfo=LONDON))
+    to_helene = [
+        m.message["Subject"]
+        for m in smtp.messages
+        if HELENE in str(m.message["To"]) and "3.1.2" in m.message["Subject"]
+    ]
+    assert to_helene == []
+    others = [
+        m
+        for m in smtp.messages
+        if "ian.dawson" in str(m.message["To"]) and m.message["Subject"].startswith("Overdue")
+    ]
+    assert len(others) == 1  # the rule still works for actions not reported complete
+
+
+def test_thanks_in_reply_to_an_acknowledgement_records_nothing_and_is_not_answered(
+    services: Services,
+) -> None:
+    ingest_raw(
+        services, outlook_reply(_request_to(services, HELENE), "3.1.2 Green fine"), REPLY_TIME
+    )
+    run_tick(services, REPLY_TIME + timedelta(minutes=1))  # the acknowledgement goes out
+    ack = _acks(services)[0]
+    thanks = outlook_reply(ack, "Thanks!", message_id="<thanks@exchange.example.org>")
+    result = ingest_raw(services, thanks, REPLY_TIME + timedelta(hours=1))
+    assert result.status == InboundStatus.PROCESSED and result.updates == 0
+    assert _updates(services) == [("3.1.2", "Green", "fine")]
+    assert len(_acks(services)) == 1
+
+
+def test_a_different_message_reusing_a_message_id_is_kept_too(services: Services) -> None:
+    request = _request_to(services, HELENE)
+    first = outlook_reply(request, "3.1.2 Green fine", message_id="<same@example.org>")
+    second = outlook_reply(request, "3.1.3 Red stuck", message_id="<same@example.org>")
+    ingest_raw(services, first, REPLY_TIME)
+    result = ingest_raw(services, second, REPLY_TIME)
+    assert not result.duplicate
+    assert sorted(_updates(services)) == [("3.1.2", "Green", "fine"), ("3.1.3", "Red", "stuck")]
+
+
+def test_a_very_long_message_id_is_stored_and_processed(services: Services) -> None:
+    long_id = "<" + "x" * 900 + "@example.org>"
+    result = ingest_raw(
+        services,
+        outlook_reply(_request_to(services, HELENE), "3.1.2 Green ok", message_id=long_id),
+        REPLY_TIME,
+    )
+    assert result.status == InboundStatus.PROCESSED and result.updates == 1
+
+
+def test_two_pollers_processing_one_stored_message_at_once_record_it_once(
+    services: Services, database_url: str
+) -> None:
+    raw = outlook_reply(_request_to(services, HELENE), "3.1.2 Amber slipping")
+    with services.uow_factory() as uow:  # stored by a poller that then died
+        row = _new_row(read_message(raw), "<reply-1@exchange.example.org>", raw, REPLY_TIME, "imap")
+        uow.inbound.add(row)
+        uow.commit()
+        inbound_id = row.id
+    other = make_services(database_url, services.settings.config_dir, services.settings.data_dir)
+    start = threading.Barrier(2)
+    results: list[IngestResult] = []
+
+    def process(service: Services) -> None:
+        start.wait()
+        results.append(process_inbound(service, inbound_id, REPLY_TIME))
+
+    threads = [threading.Thread(target=process, args=(s,)) for s in (services, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.duplicate for r in results) == [False, True]
+    assert _updates(services) == [("3.1.2", "Amber", "slipping")]
+    assert len(_acks(services)) == 1
+    with services.uow_factory() as uow:
+        assert uow.inbound.get_by_id(inbound_id).status == "processed"  # type: ignore[union-attr]

@@ -186,24 +186,26 @@ class PlanRepository:
             )
         return Plan(row.name, row.period_start, row.period_end, tuple(priorities))
 
-    def completed_milestones(self) -> frozenset[tuple[str, str]]:
+    def completed_milestones(self, plan_name: str) -> frozenset[tuple[str, str]]:
+        """(action ref, milestone label) of the plan's milestones reported complete."""
         rows = self.session.execute(
             select(ActionRow.ref, MilestoneRow.label)
             .join(MilestoneRow.action)
-            .where(MilestoneRow.completed_at.is_not(None))
+            .join(PlanRow, PlanRow.id == ActionRow.plan_id)
+            .where(MilestoneRow.completed_at.is_not(None), PlanRow.name == plan_name)
         )
         return frozenset((ref, label) for ref, label in rows)
 
-    def complete_milestones(self, action_ref: str, up_to: date, now: datetime) -> list[str]:
-        """Mark the action's open milestones due on or before `up_to` complete; returns labels."""
+    def complete_milestones(self, plan_id: int | None, action_ref: str, now: datetime) -> list[str]:
+        """Mark every open milestone of the plan's action complete; returns their labels."""
         rows = self.session.scalars(
             select(MilestoneRow)
             .join(MilestoneRow.action)
             .where(
+                ActionRow.plan_id == plan_id,
                 ActionRow.ref == action_ref,
                 ActionRow.archived_at.is_(None),
                 MilestoneRow.completed_at.is_(None),
-                MilestoneRow.due <= up_to,
             )
         ).all()
         for m_row in rows:
@@ -370,6 +372,20 @@ class OutboxRepository:
 class InboundRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def take_new(self, inbound_id: int) -> bool:
+        """Move a stored message from `new` to `processing` in this transaction, if still new.
+
+        As the transaction's first write it locks the row: a second poller waits, then finds
+        it no longer new. Never committed as such: the same transaction sets the outcome.
+        """
+        result = self.session.execute(
+            update(InboundRow)
+            .where(InboundRow.id == inbound_id, InboundRow.status == "new")
+            .values(status="processing")
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
     def get_by_id(self, inbound_id: int) -> InboundRow | None:
         return self.session.get(InboundRow, inbound_id)

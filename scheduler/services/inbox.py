@@ -7,6 +7,7 @@ reply once. Whatever cannot be understood is kept for a person ("Needs review"),
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -63,13 +64,18 @@ def ingest_raw(
 ) -> IngestResult:
     """Store one raw message, then process it unless it was already processed."""
     message = read_message(raw)
+    key = dedupe_key(message)
     with services.uow_factory() as uow:
-        row = uow.inbound.get_by_dedupe_key(message.store_key)
+        row = uow.inbound.get_by_dedupe_key(key)
+        if row is not None and _content_differs(row, message):
+            # Another message under a reused Message-ID: keep it too, under a key of its own.
+            key = f"{key}#{message.content_hash[:16]}"
+            row = uow.inbound.get_by_dedupe_key(key)
         duplicate = row is not None
         if row is None:
-            row = _new_row(message, raw, now, source)
+            row = _new_row(message, key, raw, now, source)
             if not uow.inbound.add(row):  # stored by another poller a moment ago
-                row = uow.inbound.get_by_dedupe_key(message.store_key)
+                row = uow.inbound.get_by_dedupe_key(key)
                 duplicate = True
             uow.commit()
         assert row is not None
@@ -81,15 +87,34 @@ def ingest_raw(
     return process_inbound(services, inbound_id, now, message)
 
 
-def _new_row(message: InboundMessage, raw: bytes, now: datetime, source: str) -> InboundRow:
+MAX_KEY_LENGTH = 300
+
+
+def dedupe_key(message: InboundMessage) -> str:
+    """The Message-ID (or content hash) that makes a message stored once; long ones hashed."""
+    key = message.store_key
+    if len(key) > MAX_KEY_LENGTH:
+        return "sha256:" + hashlib.sha256(key.encode("utf-8", "replace")).hexdigest()
+    return key
+
+
+def _content_differs(row: InboundRow, message: InboundMessage) -> bool:
+    if row.raw is None:  # purged: nothing to compare, so the same Message-ID is the same message
+        return False
+    return hashlib.sha256(row.raw).hexdigest() != message.content_hash
+
+
+def _new_row(
+    message: InboundMessage, key: str, raw: bytes, now: datetime, source: str
+) -> InboundRow:
     return InboundRow(
-        dedupe_key=message.store_key,
-        message_id=message.message_id,
+        dedupe_key=key,
+        message_id=(message.message_id or "")[:998] or None,
         raw=raw,
         received_at=now,
         source=source,
         status=InboundStatus.NEW,
-        from_address=message.from_address,
+        from_address=(message.from_address or "")[:320] or None,
         subject=message.subject[:998],
         problems=list(message.problems),
         authentication_results="\n".join(message.authentication_results) or None,
@@ -99,11 +124,21 @@ def _new_row(message: InboundMessage, raw: bytes, now: datetime, source: str) ->
 def process_inbound(
     services: Services, inbound_id: int, now: datetime, message: InboundMessage | None = None
 ) -> IngestResult:
-    """Process a stored message in one transaction; any failure sends it to review."""
+    """Process a stored message in one transaction; any failure sends it to review.
+
+    The transaction starts by taking the message from `new`, so of two pollers processing it at
+    once one does the work and the other finds it done.
+    """
     config = services.config.current()
     sync_configuration(services, config, now)
     try:
         with services.uow_factory() as uow:
+            if not uow.inbound.take_new(inbound_id):
+                row = uow.inbound.get_by_id(inbound_id)
+                assert row is not None
+                return IngestResult(
+                    inbound_id, row.status, True, row.classification, row.review_reason
+                )
             row = uow.inbound.get_by_id(inbound_id)
             assert row is not None and row.raw is not None
             result = _process(services, config, uow, row, now, message or read_message(row.raw))
@@ -127,6 +162,8 @@ def _to_review(services: Services, inbound_id: int, now: datetime, reason: str) 
     with services.uow_factory() as uow:
         row = uow.inbound.get_by_id(inbound_id)
         assert row is not None
+        if row.status != InboundStatus.NEW:  # another poller finished it meanwhile
+            return IngestResult(inbound_id, row.status, True, row.classification, row.review_reason)
         row.status, row.review_reason, row.processed_at = InboundStatus.REVIEW, reason, now
         uow.audit.record(now, "inbound_review", row.message_id or row.dedupe_key, reason=reason)
         classification = row.classification
@@ -164,9 +201,13 @@ def _process(
     if request is None:
         raise _Review("matches no email we sent (no token, In-Reply-To or subject tag)")
     row.outbox_id = request.id
-    plan = config.plan_for(request.meeting or now.date())
+    plan = config.plan_for(request.meeting or local_date(now, config.policy.timezone))
     lead_name = _check_sender(config, plan, request, message)
-    reading = understand_read(message, sent_text=request.body_text, known_refs=tuple(request.refs))
+    reading = understand_read(
+        message, sent_text=request.body_text, known_refs=_refs_of_lead(plan, request)
+    )
+    if request.kind == NotificationKind.ACKNOWLEDGEMENT.value and not reading.content.updates:
+        return _done(row, now, message)  # "thanks" to our acknowledgement: nothing to record
     recorded = _record_updates(uow, plan, request, row, reading, lead_name, now)
     _store_attachments(uow, row, message, request, lead_name)
     if request.meeting is not None and request.to_addresses:
@@ -177,6 +218,15 @@ def _process(
     return IngestResult(
         result.inbound_id, result.status, False, result.classification, updates=len(recorded)
     )
+
+
+def _refs_of_lead(plan: Plan, request: OutboxRow) -> tuple[str, ...]:
+    """The refs a reply may report on: those asked about, and every action the lead leads."""
+    refs = list(request.refs)
+    for priority in plan.priorities:
+        if priority.lead.name == request.lead_name:
+            refs += [a.ref for a in priority.actions if a.ref not in refs]
+    return tuple(refs)
 
 
 def _done(row: InboundRow, now: datetime, message: InboundMessage) -> IngestResult:
@@ -262,9 +312,8 @@ def _record_updates(
                 personal_data_kinds=list(reading.personal_data),
             )
         )
-        if update.status is Status.COMPLETE:
-            # Complete closes the milestones of the period being reported on.
-            uow.plans.complete_milestones(update.ref, request.meeting or now.date(), now)
+        if update.status is Status.COMPLETE:  # the action is done: all its deadlines are met
+            uow.plans.complete_milestones(plan_id, update.ref, now)
     if held:
         uow.audit.record(
             now, "update_held", row.message_id or row.dedupe_key, kinds=list(reading.personal_data)
@@ -373,7 +422,17 @@ def poll_mailbox(services: Services, now: datetime) -> PollReport:
             mailbox.ensure_folders()
             for message in mailbox.fetch_new():
                 fetched += 1
-                result = ingest_raw(services, message.raw, now)
+                try:
+                    result = ingest_raw(services, message.raw, now)
+                except Exception as exc:  # e.g. the database is down: leave it in the inbox
+                    log_event(
+                        "inbound_not_stored",
+                        logging.ERROR,
+                        uid=message.uid,
+                        error=repr(exc),
+                        retry="next poll",
+                    )
+                    continue
                 folder = (
                     settings.review_folder if result.needs_review else (settings.processed_folder)
                 )

@@ -6,22 +6,18 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.adapters.orm import UpdateRow
 from scheduler.adapters.pack_render import PackFiles, render_pack
 from scheduler.adapters.repositories import OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
 from scheduler.domain.due import lead_email_key
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.notification import NotificationKind
 from scheduler.domain.pack import PackAttachment, PackInput
 from scheduler.domain.pack_config import PackConfig
 from scheduler.domain.plan import Plan
 from scheduler.domain.statistics import Indicator, parse_statistics_csv
-from scheduler.domain.update import ActionUpdate, Status
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_text
-
-LONDON = ZoneInfo("Europe/London")
+from scheduler.services.pack_timeline import as_action_update, pack_compiled_at
 
 
 def pack_folder(services: Services, meeting: date, *, addendum: bool, private: bool) -> Path:
@@ -55,6 +51,7 @@ def build_meeting_pack(
             f"no meeting on {meeting_date.isoformat()} (meetings: {known})",
         )
     plan = config.plan_for(meeting_date)
+    tz = ZoneInfo(config.policy.timezone)
     with services.uow_factory() as uow:
         pack_input = PackInput(
             plan=plan,
@@ -62,19 +59,19 @@ def build_meeting_pack(
             previous_meeting=meetings[index - 1] if index > 0 else None,
             next_meeting=meetings[index + 1] if index + 1 < len(meetings) else None,
             updates=tuple(
-                _as_update(row)
+                as_action_update(row)
                 for row in uow.updates.latest_by_ref().values()
                 if plan.action(row.ref) or _is_priority(plan, row.ref)
             ),
             replied_leads=_replied_leads(uow, plan, meeting_date),
             away_leads=_away_leads(uow, plan, meeting_date),
-            completed_milestones=uow.plans.completed_milestones(),
+            completed_milestones=uow.plans.completed_milestones(plan.name),
             statistics=read_statistics(services.settings.config_dir),
             attachments=_attachments(uow, meeting_date),
-            failed_emails=_failures(uow),
+            failed_emails=_failures(uow, tz),
             config=config.pack or PackConfig(partnership=config.partnership),
-            generated_at=now,
-            addendum_since=_pack_sent_at(uow, meeting_date) if addendum else None,
+            generated_at=now.astimezone(tz),
+            addendum_since=pack_compiled_at(uow, meeting_date) if addendum else None,
             private=private,
         )
     folder = out_dir or pack_folder(services, meeting_date, addendum=addendum, private=private)
@@ -90,20 +87,6 @@ def read_statistics(config_dir: Path) -> tuple[Indicator, ...]:
 
 def _is_priority(plan: Plan, ref: str) -> bool:
     return any(p.ref == ref for p in plan.priorities)
-
-
-def _as_update(row: UpdateRow) -> ActionUpdate:
-    return ActionUpdate(
-        ref=row.ref,
-        status=Status(row.status) if row.status else None,
-        text=row.text,
-        received_at=row.received_at,
-        sender=row.sender,
-        meeting=row.meeting.isoformat() if row.meeting else None,
-        unstructured=row.unstructured,
-        private=row.private,
-        held_for_review=row.held_for_review and row.released_at is None,
-    )
 
 
 def _lead_names_by_address(plan: Plan) -> dict[str, str]:
@@ -145,12 +128,12 @@ def _attachments(uow: UnitOfWork, meeting: date) -> tuple[PackAttachment, ...]:
     return tuple(attachments)
 
 
-def _failures(uow: UnitOfWork) -> tuple[str, ...]:
+def _failures(uow: UnitOfWork, tz: ZoneInfo) -> tuple[str, ...]:
     """Emails that could not be delivered, in words for the partnership (no error codes)."""
     failed = []
     for row in uow.outbox.with_status(OutboxStatus.FAILED):
         who = row.lead_name or ", ".join(row.to_addresses)
-        when = row.scheduled_for.astimezone(LONDON)
+        when = row.scheduled_for.astimezone(tz)
         failed.append(
             f"{row.kind.replace('_', ' ').capitalize()} to {who}, {when.day} {when:%B %Y}"
         )
@@ -159,10 +142,3 @@ def _failures(uow: UnitOfWork) -> tuple[str, ...]:
         for row in uow.inbound.failing_addresses()
     ]
     return tuple(failed + bounced)
-
-
-def _pack_sent_at(uow: UnitOfWork, meeting: date) -> datetime | None:
-    for row in uow.outbox.for_meeting(NotificationKind.AGENDA_PACK.value, meeting):
-        if row.sent_at is not None:
-            return row.sent_at
-    return None

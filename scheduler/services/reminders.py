@@ -29,6 +29,7 @@ from scheduler.services.compose import (
 )
 from scheduler.services.configuration import Configuration
 from scheduler.services.delivery import DeliveryReport, deliver_pending
+from scheduler.services.pack_timeline import as_action_update, is_publishable, late_updates
 from scheduler.services.plans import sync_configuration
 
 _WITH_PACK = (NotificationKind.AGENDA_PACK, NotificationKind.AGENDA_ADDENDUM)
@@ -53,7 +54,7 @@ def run_tick(services: Services, now: datetime) -> TickReport:
             plan,
             config.meetings,
             config.policy,
-            recorded_state(uow),
+            recorded_state(uow, plan),
             now,
             coordinator_email=coordinator,
         )
@@ -127,26 +128,24 @@ def _queue(
     return int(added)
 
 
-def recorded_state(uow: UnitOfWork) -> Recorded:
+def recorded_state(uow: UnitOfWork, plan: Plan) -> Recorded:
     """What the database says has happened, in the terms the rules use."""
     return Recorded(
         sent_keys=uow.outbox.keys(),
         replied=uow.updates.replied(),
-        completed_milestones=uow.plans.completed_milestones(),
+        completed_milestones=uow.plans.completed_milestones(plan.name),
         late_update_meetings=late_update_meetings(uow),
     )
 
 
 def late_update_meetings(uow: UnitOfWork) -> frozenset[str]:
-    """Meetings with updates recorded after their agenda pack went out."""
-    late: set[str] = set()
-    for row in uow.outbox.with_status(OutboxStatus.SENT):
-        if row.kind != NotificationKind.AGENDA_PACK.value or row.meeting is None:
-            continue
-        assert row.sent_at is not None
-        if any(u.meeting == row.meeting for u in uow.updates.received_after(row.sent_at)):
-            late.add(row.meeting.isoformat())
-    return frozenset(late)
+    """Meetings with publishable updates recorded after their agenda pack was compiled."""
+    meetings = {
+        row.meeting
+        for row in uow.outbox.with_status(OutboxStatus.SENT)
+        if row.kind == NotificationKind.AGENDA_PACK.value and row.meeting
+    }
+    return frozenset(m.isoformat() for m in meetings if late_updates(uow, m))
 
 
 def _skipped_row(notification: Notification, reason: str, now: datetime) -> OutboxRow:
@@ -233,7 +232,7 @@ def email_context(
     """Everything a template needs for this notification, as of now."""
     latest = uow.updates.latest_by_ref()
     actions = tuple(
-        _action_line(plan, ref, latest.get(ref))
+        _action_line(plan, ref, latest.get(ref), ZoneInfo(config.policy.timezone))
         for ref in notification.refs
         if plan.action(ref) is not None
     )
@@ -263,7 +262,7 @@ def email_context(
     )
 
 
-def _action_line(plan: Plan, ref: str, update: UpdateRow | None) -> ActionLine:
+def _action_line(plan: Plan, ref: str, update: UpdateRow | None, tz: ZoneInfo) -> ActionLine:
     action = plan.action(ref)
     assert action is not None
     return ActionLine(
@@ -272,8 +271,8 @@ def _action_line(plan: Plan, ref: str, update: UpdateRow | None) -> ActionLine:
         timescale=action.timescale,
         milestones=action.milestones,
         last_status=Status(update.status) if update and update.status else None,
-        last_commentary=update.text if update and not update.held_for_review else "",
-        last_update=update.received_at.date() if update else None,
+        last_commentary=update.text if update and is_publishable(update) else "",
+        last_update=update.received_at.astimezone(tz).date() if update else None,
     )
 
 
@@ -301,27 +300,7 @@ def _thread_for(uow: UnitOfWork, notification: Notification) -> tuple[str, ...]:
 
 def _late_updates(uow: UnitOfWork, notification: Notification) -> tuple[ActionUpdate, ...]:
     assert notification.meeting is not None
-    packs = [
-        r
-        for r in uow.outbox.for_meeting(NotificationKind.AGENDA_PACK.value, notification.meeting)
-        if r.sent_at
-    ]
-    if not packs:
-        return ()
-    sent_at = packs[0].sent_at
-    assert sent_at is not None
-    return tuple(
-        ActionUpdate(
-            ref=u.ref,
-            status=Status(u.status) if u.status else None,
-            text=u.text,
-            received_at=u.received_at,
-            sender=u.sender,
-            unstructured=u.unstructured,
-        )
-        for u in uow.updates.received_after(sent_at)
-        if u.meeting == notification.meeting and not u.held_for_review and not u.private
-    )
+    return tuple(as_action_update(u) for u in late_updates(uow, notification.meeting))
 
 
 def _pack_attachments(
