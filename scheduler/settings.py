@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
 
@@ -106,13 +107,20 @@ def settings_from_env(env: dict[str, str]) -> Settings:
             security=security,
             ca_file=env.get("CSP_IMAP_CA_FILE") or None,
         )
+    timezone = env.get("CSP_TIMEZONE") or "Europe/London"
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "environment", None, f"CSP_TIMEZONE {timezone!r} is not a time zone name"
+        ) from None
     from_address = env.get("CSP_FROM_ADDRESS") or "csp-updates@localhost"
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
         config_dir=Path(env.get("CSP_CONFIG_DIR") or "config"),
         templates_dir=Path(env.get("CSP_TEMPLATES_DIR") or PROJECT_ROOT / "templates"),
-        timezone=env.get("CSP_TIMEZONE") or "Europe/London",
+        timezone=timezone,
         coordinator_email=env.get("CSP_COORDINATOR_EMAIL") or None,
         from_address=from_address,
         reply_to=env.get("CSP_REPLY_TO") or from_address,

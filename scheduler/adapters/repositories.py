@@ -256,6 +256,17 @@ def _copy_action(row: ActionRow, action: Action, priority_id: int, position: int
     row.notes, row.archived_at = list(action.notes), None
 
 
+def insert_unless_exists(session: Session, row: object) -> bool:
+    """Insert in a savepoint; False (and nothing changed) when a unique key already exists."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
 class OutboxStatus:
     PENDING = "pending"
     SENDING = "sending"
@@ -273,13 +284,7 @@ class OutboxRepository:
 
     def add(self, row: OutboxRow) -> bool:
         """Insert unless the key exists (another tick or daemon got there first)."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        return insert_unless_exists(self.session, row)
 
     def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxRow]:
         """Claim sendable rows for `worker` with a lease; a dead claimer's lease expires."""
@@ -394,13 +399,8 @@ class InboundRepository:
         return self.session.scalar(select(InboundRow).where(InboundRow.dedupe_key == key))
 
     def add(self, row: InboundRow) -> bool:
-        try:
-            with self.session.begin_nested():
-                self.session.add(row)
-                self.session.flush()
-        except IntegrityError:
-            return False
-        return True
+        """Insert unless a message with the same key is stored already."""
+        return insert_unless_exists(self.session, row)
 
     def with_status(self, *statuses: str) -> list[InboundRow]:
         return list(
@@ -476,7 +476,7 @@ class UpdateRepository:
         self.session.add(row)
 
     def latest_by_ref(self, plan_id: int | None = None) -> dict[str, UpdateRow]:
-        """The newest update per ref (released or not held)."""
+        """The newest update per ref, whatever its review state (callers filter)."""
         query = select(UpdateRow).order_by(UpdateRow.received_at, UpdateRow.id)
         if plan_id is not None:
             query = query.where(UpdateRow.plan_id == plan_id)

@@ -64,7 +64,7 @@ def simulate(ctx: CliContext, start: datetime, end: datetime, as_json: bool) -> 
             f"{end:%Y-%m-%d} is before --from {start:%Y-%m-%d}", param_hint="--to"
         )
     settings = ctx.settings
-    config = read_configuration(settings.config_dir)
+    config = read_configuration(settings.config_dir, default_timezone=settings.timezone)
     tz = config.policy.timezone
     emails = simulate_emails(
         config,
@@ -92,7 +92,7 @@ def status(ctx: CliContext, as_json: bool) -> None:
     from scheduler.services.preview import status_report
 
     settings = ctx.settings
-    config = read_configuration(settings.config_dir)
+    config = read_configuration(settings.config_dir, default_timezone=settings.timezone)
     with ctx.unit_of_work() as uow:
         report = status_report(
             config, uow, SystemClock().now(), config.coordinator_email(settings.coordinator_email)

@@ -79,7 +79,7 @@ def parse(ctx: CliContext, eml: Path, as_json: bool, sent: Path | None) -> None:
 
     raw = _read_bytes(eml)
     sent_text = _read_bytes(sent).decode("utf-8", "replace") if sent else None
-    config = read_configuration(ctx.settings.config_dir)
+    config = read_configuration(ctx.settings.config_dir, default_timezone=ctx.settings.timezone)
     known_refs = {action.ref for _, plan in config.plans for _, action in plan.actions()}
     reading = understand_message(raw, sent_text=sent_text, known_refs=known_refs)
     result = reading.to_json()

@@ -43,7 +43,7 @@ def build_services(settings: Settings, *, check_schema: bool = True) -> Services
     return Services(
         settings=settings,
         uow_factory=lambda: UnitOfWork(sessions),
-        config=ConfigurationSource(settings.config_dir),
+        config=ConfigurationSource(settings.config_dir, default_timezone=settings.timezone),
         open_transport=open_transport,
         database_label=engine.url.render_as_string(hide_password=True),
         transport_label=transport_label,

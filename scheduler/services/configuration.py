@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from scheduler.domain.plan import Plan
 from scheduler.domain.plan_yaml import load_plan_yaml
 from scheduler.domain.policy import Policy
 from scheduler.domain.policy_yaml import parse_policy
+from scheduler.domain.yaml_lines import load_yaml
 from scheduler.events import log_event
 
 
@@ -78,8 +79,13 @@ def read_people(config_dir: Path) -> People:
     return load_people(read_text(path), str(path))
 
 
-def read_configuration(config_dir: Path, plan_file: Path | None = None) -> Configuration:
-    """Read and validate the whole folder; raises the first problem as a UserError."""
+def read_configuration(
+    config_dir: Path, plan_file: Path | None = None, *, default_timezone: str = "Europe/London"
+) -> Configuration:
+    """Read and validate the whole folder; raises the first problem as a UserError.
+
+    The policy's time zone is `default_timezone` (CSP_TIMEZONE) unless policy.yaml names one.
+    """
     people = read_people(config_dir)
     files = [plan_file] if plan_file is not None else plan_files(config_dir)
     if not files:
@@ -102,12 +108,20 @@ def read_configuration(config_dir: Path, plan_file: Path | None = None) -> Confi
     if not meetings:
         warnings.append(f"{meetings_path}: no meetings; no update requests will be sent")
     policy_path = config_dir / "policy.yaml"
-    policy = (
-        parse_policy(read_text(policy_path), str(policy_path)) if policy_path.exists() else Policy()
-    )
+    policy = Policy(timezone=default_timezone)
+    if policy_path.exists():
+        policy_text = read_text(policy_path)
+        policy = parse_policy(policy_text, str(policy_path))
+        if not _names_timezone(policy_text, str(policy_path)):
+            policy = replace(policy, timezone=default_timezone)
     pack_path = config_dir / "pack.yaml"
     pack = load_pack_config(read_text(pack_path), str(pack_path)) if pack_path.exists() else None
     return Configuration(tuple(plans), people, meetings, policy, tuple(warnings), pack)
+
+
+def _names_timezone(text: str, source: str) -> bool:
+    root = load_yaml(text, source)
+    return isinstance(root, dict) and "timezone" in root
 
 
 def _fingerprint(config_dir: Path) -> tuple[tuple[str, float, int], ...]:
@@ -131,12 +145,14 @@ def _fingerprint(config_dir: Path) -> tuple[tuple[str, float, int], ...]:
 class ConfigurationSource:
     """The current configuration, re-read when a file changes or a reload is requested."""
 
-    def __init__(self, config_dir: Path) -> None:
+    def __init__(self, config_dir: Path, *, default_timezone: str = "Europe/London") -> None:
         self.config_dir = config_dir
+        self.default_timezone = default_timezone
         self._lock = threading.Lock()
         self._reload_requested = False
         self._fingerprint = _fingerprint(config_dir)
-        self._current = read_configuration(config_dir)  # invalid at start: refuse to run
+        # Invalid at start: raise, so the daemon refuses to run.
+        self._current = read_configuration(config_dir, default_timezone=default_timezone)
         self.version = 1
 
     def request_reload(self) -> None:
@@ -149,7 +165,9 @@ class ConfigurationSource:
                 self._reload_requested = False
                 self._fingerprint = fingerprint
                 try:
-                    self._current = read_configuration(self.config_dir)
+                    self._current = read_configuration(
+                        self.config_dir, default_timezone=self.default_timezone
+                    )
                 except (UserError, PlanError) as exc:
                     log_event(
                         "config_invalid",
