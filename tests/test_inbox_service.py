@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from scheduler.adapters.orm import OutboxRow
 from scheduler.adapters.repositories import OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.domain.errors import UserError
 from scheduler.domain.inbound import read_message
 from scheduler.services.app import Services
 from scheduler.services.inbox import (
@@ -26,6 +27,8 @@ from scheduler.services.inbox import (
     ingest_raw,
     poll_mailbox,
     process_inbound,
+    purge_raw_messages,
+    release_update,
 )
 from scheduler.services.reminders import run_tick
 from tests.dovecot import DovecotServer
@@ -392,3 +395,63 @@ def test_two_pollers_processing_one_stored_message_at_once_record_it_once(
     assert len(_acks(services)) == 1
     with services.uow_factory() as uow:
         assert uow.inbound.get_by_id(inbound_id).status == "processed"  # type: ignore[union-attr]
+
+
+def _pdf_text(payload: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(payload)).pages)
+
+
+def test_a_private_update_goes_only_into_the_private_pack_sent_with_the_public_one(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    ingest_raw(
+        services,
+        outlook_reply(
+            _request_to(services, HELENE),
+            "3.1.4 Amber Private: review waits for the case conference\n3.1.2 Green on track",
+        ),
+        REPLY_TIME,
+    )
+    run_tick(services, datetime(2012, 3, 13, 9, 0, tzinfo=LONDON))  # the pack goes out
+    pack = next(m.message for m in smtp.messages if m.message["Subject"].startswith("Agenda"))
+    pdfs = {
+        part.get_filename(): part.get_content()
+        for part in pack.iter_attachments()
+        if part.get_content_type() == "application/pdf"
+    }
+    public = next(text for name, text in pdfs.items() if "private" not in name)
+    private = next(text for name, text in pdfs.items() if "private" in name)
+    assert "case conference" not in _pdf_text(public)
+    assert "case" in _pdf_text(private) and "conference" in _pdf_text(private)
+    assert "on track" in _pdf_text(public)
+
+
+def test_raw_messages_are_purged_after_retention_and_the_updates_stay(services: Services) -> None:
+    ingest_raw(services, outlook_reply(_request_to(services, HELENE), "3.1.2 Green ok"), REPLY_TIME)
+    assert purge_raw_messages(services, REPLY_TIME + timedelta(days=89)) == 0
+    assert purge_raw_messages(services, REPLY_TIME + timedelta(days=91)) == 1
+    with services.uow_factory() as uow:
+        assert [r.raw for r in uow.inbound.with_status(InboundStatus.PROCESSED)] == [None]
+    assert _updates(services) == [("3.1.2", "Green", "ok")]
+
+
+def test_a_held_update_is_released_by_the_coordinator(services: Services) -> None:
+    ingest_raw(
+        services,
+        outlook_reply(
+            _request_to(services, HELENE), "3.1.4 Amber call 01524 582000 for the details"
+        ),
+        REPLY_TIME,
+    )
+    with services.uow_factory() as uow:
+        held = [u.id for u in uow.updates.all() if u.held_for_review]
+    assert len(held) == 1
+    release_update(services, held[0], REPLY_TIME + timedelta(days=1))
+    with pytest.raises(UserError, match="not held"):
+        release_update(services, held[0], REPLY_TIME + timedelta(days=1))
+    with services.uow_factory() as uow:
+        assert uow.updates.get(held[0]).released_at is not None  # type: ignore[union-attr]

@@ -188,3 +188,21 @@ def test_a_quote_rewrapped_by_the_client_yields_no_answers() -> None:
 def test_a_top_posted_reply_has_no_inline_answers() -> None:
     body = read_message((MAIL / "ours" / "outlook_desktop_top_posted.eml").read_bytes()).text_body
     assert recover_inline_answers(body, SENT) == ()
+
+
+def test_a_private_mark_keeps_the_update_for_the_private_pack_only() -> None:
+    content = parse_updates(
+        "3.1.4 Amber Private: review delayed pending a case conference\n3.1.2 Green on track",
+        known_refs={"3.1.2", "3.1.4"},
+    )
+    by_ref = {u.ref: u for u in content.updates}
+    assert by_ref["3.1.4"].private and by_ref["3.1.4"].text == (
+        "review delayed pending a case conference"
+    )
+    assert not by_ref["3.1.2"].private and by_ref["3.1.2"].text == "on track"
+
+
+def test_a_word_merely_starting_with_private_is_not_a_mark() -> None:
+    content = parse_updates("3.1.4 Green privately funded sessions held", known_refs={"3.1.4"})
+    assert not content.updates[0].private
+    assert content.updates[0].text == "privately funded sessions held"

@@ -36,6 +36,19 @@ class ParsedUpdate:
     ref: str
     status: Status
     text: str
+    private: bool = False  # the lead marked it exempt information: private pack only
+
+
+# "3.1.4 Amber Private: ..." or "[private]": commentary for the private pack only.
+_PRIVATE_MARK = re.compile(r"^\s*\[?private\]?\s*(?:[:\-–—]\s*|\s+|$)", re.IGNORECASE)
+
+
+def split_private_mark(commentary: str) -> tuple[bool, str]:
+    """Whether commentary starts with a private mark, and the commentary without it."""
+    match = _PRIVATE_MARK.match(commentary)
+    if match is None:
+        return False, commentary
+    return True, commentary[match.end() :].strip()
 
 
 @dataclass(frozen=True)
@@ -138,10 +151,11 @@ def parse_updates(text: str, known_refs: Collection[str]) -> ReplyContent:
         if status is None:
             problems.append(problem)
             continue
+        private, commentary = split_private_mark(commentary)
         body = "\n".join([commentary, *continuation]).strip()
         if ref in updates:
             problems.append(f"{ref} was given more than once; the last one was recorded.")
-        updates[ref] = ParsedUpdate(ref, status, body)
+        updates[ref] = ParsedUpdate(ref, status, body, private)
     remaining = "\n".join(line for line in preamble if not _GREETING.match(line)).strip()
     return ReplyContent(tuple(updates.values()), remaining or None, tuple(problems))
 

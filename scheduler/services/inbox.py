@@ -285,7 +285,15 @@ def _record_updates(
     sender = (reading.message.from_address or "").lower()
     held = bool(reading.personal_data)
     updates = [
-        ActionUpdate(parsed.ref, parsed.status, parsed.text, now, sender, held_for_review=held)
+        ActionUpdate(
+            parsed.ref,
+            parsed.status,
+            parsed.text,
+            now,
+            sender,
+            private=parsed.private,
+            held_for_review=held,
+        )
         for parsed in reading.content.updates
     ]
     text = reading.content.unstructured_text
@@ -308,6 +316,7 @@ def _record_updates(
                 lead_name=lead_name,
                 meeting=request.meeting,
                 unstructured=update.unstructured,
+                private=update.private,
                 held_for_review=held,
                 personal_data_kinds=list(reading.personal_data),
             )
@@ -468,7 +477,7 @@ def release_update(services: Services, update_id: int, now: datetime) -> UpdateR
         row = uow.updates.get(update_id)
         if row is None:
             raise UserError(f"no update with id {update_id}")
-        if not row.held_for_review:
+        if not row.held_for_review or row.released_at is not None:
             raise UserError(f"update {update_id} is not held for review")
         row.released_at = now
         uow.audit.record(now, "update_released", str(update_id), ref=row.ref)

@@ -78,6 +78,16 @@ def build_meeting_pack(
     return render_pack(pack_input, folder, services.settings.templates_dir)
 
 
+def meeting_has_private_items(services: Services, config: Configuration, meeting: date) -> bool:
+    """Whether a private pack is needed: exempt updates, attachments or agenda items."""
+    if config.pack is not None and any(item.private for item in config.pack.agenda):
+        return True
+    with services.uow_factory() as uow:
+        return any(u.private and u.meeting == meeting for u in uow.updates.all()) or any(
+            a.private for a in uow.inbound.attachments_for_meeting(meeting)
+        )
+
+
 def read_statistics(config_dir: Path) -> tuple[Indicator, ...]:
     indicators: list[Indicator] = []
     for path in sorted((config_dir / "statistics").glob("*.csv")):

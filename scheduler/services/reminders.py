@@ -306,9 +306,19 @@ def _late_updates(uow: UnitOfWork, notification: Notification) -> tuple[ActionUp
 def _pack_attachments(
     services: Services, config: Configuration, notification: Notification, now: datetime
 ) -> tuple[Attachment, ...]:
-    from scheduler.services.packs import build_meeting_pack
+    """The pack PDF; with the private pack too when the meeting has exempt items."""
+    from scheduler.services.packs import build_meeting_pack, meeting_has_private_items
 
     assert notification.meeting is not None
     addendum = notification.kind is NotificationKind.AGENDA_ADDENDUM
-    files = build_meeting_pack(services, config, notification.meeting, now, addendum=addendum)
-    return (Attachment(files.pdf_path.name, files.pdf_path.read_bytes(), "application/pdf"),)
+    packs = [build_meeting_pack(services, config, notification.meeting, now, addendum=addendum)]
+    if meeting_has_private_items(services, config, notification.meeting):
+        packs.append(
+            build_meeting_pack(
+                services, config, notification.meeting, now, addendum=addendum, private=True
+            )
+        )
+    return tuple(
+        Attachment(files.pdf_path.name, files.pdf_path.read_bytes(), "application/pdf")
+        for files in packs
+    )
