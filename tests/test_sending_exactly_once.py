@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -69,10 +68,12 @@ class CrashingTransport:
     ) -> None:
         self.inner.__exit__(exc_type, exc, tb)
 
-    def send(self, msg: EmailMessage) -> None:
+    def send_raw(
+        self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None
+    ) -> None:
         if self.before_send is not None and self.sent == self.before_send:
             raise Crash("after the previous message was marked sent")
-        self.inner.send(msg)
+        self.inner.send_raw(sender, recipients, raw, message_id)
         self.sent += 1
         if self.after_accept is not None and self.sent == self.after_accept:
             raise Crash("after SMTP accepted the message, before it was marked sent")
@@ -262,8 +263,10 @@ class SlowTransport:
     def __exit__(self, *exc: object) -> None:
         self.inner.__exit__(None, None, None)
 
-    def send(self, msg: EmailMessage) -> None:
-        self.inner.send(msg)
+    def send_raw(
+        self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None
+    ) -> None:
+        self.inner.send_raw(sender, recipients, raw, message_id)
         self.frozen.tick(timedelta(minutes=4))
         self.sent += 1
         if self.sent == 3:  # 12 minutes in: past the first lease, so it must have been renewed

@@ -13,7 +13,7 @@ import os
 import re
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -59,6 +59,12 @@ class MailTransport(Protocol):
 
     def send(self, msg: EmailMessage) -> None:
         """Hand one message on; raises TemporaryFailure or PermanentFailure."""
+        ...
+
+    def send_raw(
+        self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None
+    ) -> None:
+        """Hand on a message already rendered to bytes (as stored in the outbox), unchanged."""
         ...
 
 
@@ -148,27 +154,36 @@ class SmtpTransport:
             smtp.close()
 
     def send(self, msg: EmailMessage) -> None:
+        self._deliver(lambda smtp: smtp.send_message(msg), msg.get("Message-ID"))
+
+    def send_raw(
+        self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None
+    ) -> None:
+        # The stored bytes go as they are: no re-parsing, no re-flattening.
+        self._deliver(lambda smtp: smtp.sendmail(sender, list(recipients), raw), message_id)
+
+    def _deliver(self, transmit: _Transmit, message_id: str | None) -> None:
         if self._unreachable is not None:
             raise TemporaryFailure(self._unreachable)
         if self._smtp is None:
             self._connect()
         try:
-            self._send_once(msg)
+            self._send_once(transmit, message_id)
         except _Dropped as dropped:
             log.info("smtp connection dropped (%s); reconnecting once", dropped.reason)
             self.close()
             self._connect()
             try:
-                self._send_once(msg)
+                self._send_once(transmit, message_id)
             except _Dropped as again:
                 self.close()
                 raise TemporaryFailure(f"connection dropped twice: {again.reason}") from None
 
-    def _send_once(self, msg: EmailMessage) -> None:
+    def _send_once(self, transmit: _Transmit, message_id: str | None) -> None:
         smtp = self._smtp
         assert smtp is not None
         try:
-            refused = smtp.send_message(msg)
+            refused = transmit(smtp)
         except smtplib.SMTPServerDisconnected as exc:
             raise _Dropped(str(exc) or "server disconnected") from None
         except smtplib.SMTPRecipientsRefused as exc:
@@ -200,7 +215,7 @@ class SmtpTransport:
             # Taken for some recipients: sending again would duplicate it for them.
             log.warning(
                 "smtp accepted %s but refused %s",
-                msg.get("Message-ID", "(no Message-ID)"),
+                message_id or "(no Message-ID)",
                 ", ".join(f"{rcpt} ({code})" for rcpt, (code, _) in refused.items()),
             )
 
@@ -274,6 +289,9 @@ class SmtpTransport:
         return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
+_Transmit = Callable[[smtplib.SMTP], dict[str, tuple[int, bytes]]]
+
+
 class _Dropped(Exception):
     """The connection went away under a message; worth one retry on a new connection."""
 
@@ -314,14 +332,19 @@ class FolderTransport:
         return None
 
     def send(self, msg: EmailMessage) -> None:
-        message_id = msg.get("Message-ID")
+        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        self.send_raw("", (), data, msg.get("Message-ID"))
+
+    def send_raw(
+        self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None
+    ) -> None:
         if not message_id:
             raise PermanentFailure("message has no Message-ID")
+        data = raw
         stamp = self._clock().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"{stamp}-{_UNSAFE.sub('_', str(message_id).strip('<> ')).strip('._')}.eml"
         final = self.folder / name
         temporary = self.folder / f".{name}.tmp"
-        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
         try:
             with open(temporary, "wb") as handle:
                 handle.write(data)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -299,27 +299,50 @@ class OutboxRepository:
             .limit(limit)
             .with_for_update(skip_locked=True)
         ).all()
-        claimed: list[int] = []
-        for row_id in candidates:
-            # The conditional update is what makes a claim exclusive on every database.
-            result = self.session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.id == row_id, sendable)
-                .values(status=OutboxStatus.SENDING, claimed_by=worker, lease_until=now + lease)
-                .execution_options(synchronize_session=False)
-            )
-            if result.rowcount == 1:  # type: ignore[attr-defined]
-                claimed.append(row_id)
-        if not claimed:
+        if not candidates:
             return []
+        # The conditional update is what makes a claim exclusive on every database.
+        until = now + lease
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(candidates), sendable)
+            .values(status=OutboxStatus.SENDING, claimed_by=worker, lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
         return list(
             self.session.scalars(
                 select(OutboxRow)
-                .where(OutboxRow.id.in_(claimed))
+                .where(
+                    OutboxRow.id.in_(candidates),
+                    OutboxRow.claimed_by == worker,
+                    OutboxRow.status == OutboxStatus.SENDING,
+                    OutboxRow.lease_until == until,
+                )
                 .order_by(OutboxRow.scheduled_for, OutboxRow.id)
                 .execution_options(populate_existing=True)
             )
         )
+
+    def mark_sent(self, row_id: int, worker: str, now: datetime) -> bool:
+        """Mark a claimed row sent, only if `worker` still holds the claim."""
+        table = OutboxRow.__table__
+        assert isinstance(table, Table)
+        outbox = table.c
+        result = self.session.connection().execute(  # Core: this runs once per message sent
+            update(table)
+            .where(
+                outbox.id == row_id,
+                outbox.claimed_by == worker,
+                outbox.status == OutboxStatus.SENDING,
+            )
+            .values(
+                status=OutboxStatus.SENT,
+                sent_at=now,
+                attempts=outbox.attempts + 1,
+                lease_until=None,
+            )
+        )
+        return bool(result.rowcount == 1)
 
     def renew_lease(self, row_ids: list[int], worker: str, until: datetime) -> set[int]:
         """Extend `worker`'s claims; returns the ids it still holds (others took the rest)."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from types import TracebackType
 
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.adapters.repositories import (
@@ -14,6 +17,13 @@ from scheduler.adapters.repositories import (
     PlanRepository,
     UpdateRepository,
 )
+
+
+class _CommittingOutbox(OutboxRepository):
+    def mark_sent(self, row_id: int, worker: str, now: datetime) -> bool:
+        owned = super().mark_sent(row_id, worker, now)
+        self.session.commit()
+        return owned
 
 
 class UnitOfWork:
@@ -42,6 +52,25 @@ class UnitOfWork:
         self.session.rollback()
         self.session.close()
         self.session = None
+
+    @contextmanager
+    def statements_that_commit(self) -> Iterator[OutboxRepository]:
+        """An outbox repository on a connection where each statement commits by itself.
+
+        On PostgreSQL that saves a round trip per statement (no separate COMMIT), which is
+        what marking each message sent the moment it is accepted costs; SQLite keeps ordinary
+        transactions, committed after each statement.
+        """
+        assert self.session is not None
+        engine = self.session.get_bind()
+        assert isinstance(engine, Engine)
+        if engine.dialect.name != "postgresql":
+            yield _CommittingOutbox(self.session)
+            return
+        with engine.connect() as connection:
+            connection = connection.execution_options(isolation_level="AUTOCOMMIT")
+            with Session(bind=connection) as session:
+                yield OutboxRepository(session)
 
     def commit(self) -> None:
         assert self.session is not None

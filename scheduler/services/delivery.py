@@ -8,18 +8,18 @@ the recipient's mail client can tell it is the same message. SMTP offers nothing
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from email.utils import parseaddr
 
 from scheduler.adapters.mail_transport import MailTransport, PermanentFailure, TemporaryFailure
 from scheduler.adapters.orm import OutboxRow
-from scheduler.adapters.repositories import OutboxStatus
+from scheduler.adapters.repositories import OutboxRepository, OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
 from scheduler.events import log_event
 
@@ -45,7 +45,8 @@ class _Claimed:
     key: str
     kind: str
     raw: bytes
-    to: tuple[str, ...]
+    sender: str
+    recipients: tuple[str, ...]
     message_id: str | None
     attempts: int
     meeting: date | None
@@ -63,7 +64,7 @@ def deliver_pending(
     now: datetime,
     worker: str,
     *,
-    batch_size: int = 200,
+    batch_size: int = 1000,
     clock: Callable[[], datetime] | None = None,
 ) -> DeliveryReport:
     """Send every claimable outbox message that is due at `now`; returns what happened.
@@ -83,7 +84,11 @@ def deliver_pending(
     remaining = list(claimed)
     lease_until = now + LEASE
     try:
-        with open_transport() as transport:
+        with (
+            open_transport() as transport,
+            uow_factory() as uow,
+            uow.statements_that_commit() as marks,
+        ):
             while remaining:
                 message = remaining.pop(0)
                 moment = read_clock()
@@ -101,7 +106,9 @@ def deliver_pending(
                     _mark_skipped(uow_factory, message, worker, "its meeting has passed")
                     continue
                 try:
-                    transport.send(_parse(message.raw))
+                    transport.send_raw(
+                        message.sender, message.recipients, message.raw, message.message_id
+                    )
                 except PermanentFailure as exc:
                     _mark_failed(uow_factory, message, worker, moment, str(exc))
                     failed += 1
@@ -119,8 +126,8 @@ def deliver_pending(
                     )
                     retried += 1
                 else:
-                    _mark_sent(uow_factory, message, worker, moment)
-                    sent += 1
+                    # Marked in its own commit at once: the only window for a repeat is here.
+                    sent += _mark_sent(marks, message, worker, moment)
     except TemporaryFailure as exc:
         # The server is unreachable, dropped us or refused for now: the rest wait for a retry.
         for message in remaining:
@@ -131,15 +138,17 @@ def deliver_pending(
 
 def _snapshot(row: OutboxRow) -> _Claimed:
     assert row.raw is not None, f"outbox row {row.key} has no rendered message"
+    headers = BytesHeaderParser(policy=compat32).parsebytes(row.raw)
     return _Claimed(
-        row.id,
-        row.key,
-        row.kind,
-        row.raw,
-        tuple(row.to_addresses),
-        row.message_id,
-        row.attempts,
-        row.meeting,
+        id=row.id,
+        key=row.key,
+        kind=row.kind,
+        raw=row.raw,
+        sender=parseaddr(str(headers.get("From", "")))[1],
+        recipients=(*row.to_addresses, *row.cc_addresses),
+        message_id=row.message_id,
+        attempts=row.attempts,
+        meeting=row.meeting,
     )
 
 
@@ -154,12 +163,6 @@ def _renew_lease(
     if lost:
         log_event("lease_lost", logging.WARNING, worker=worker, keys=lost)
     return held
-
-
-def _parse(raw: bytes) -> EmailMessage:
-    message = email.message_from_bytes(raw, policy=email.policy.SMTP)
-    assert isinstance(message, EmailMessage)
-    return message
 
 
 def _update_owned(
@@ -181,21 +184,20 @@ def _update_owned(
         return row
 
 
-def _mark_sent(
-    uow_factory: Callable[[], UnitOfWork], message: _Claimed, worker: str, now: datetime
-) -> None:
-    def sent(row: OutboxRow, uow: UnitOfWork) -> None:
-        row.status, row.sent_at = OutboxStatus.SENT, now
-        uow.audit.record(now, "sent", message.key, kind=message.kind, message_id=message.message_id)
-
-    if _update_owned(uow_factory, message, worker, sent) is not None:
-        log_event(
-            "sent",
-            kind=message.kind,
-            key=message.key,
-            to=list(message.to),
-            message_id=message.message_id,
-        )
+def _mark_sent(marks: OutboxRepository, message: _Claimed, worker: str, now: datetime) -> int:
+    """Record the send in one committed conditional update; 0 if the claim was lost meanwhile."""
+    owned = marks.mark_sent(message.id, worker, now)
+    if not owned:
+        log_event("lease_lost", logging.WARNING, key=message.key, worker=worker)
+        return 0
+    log_event(
+        "sent",
+        kind=message.kind,
+        key=message.key,
+        to=list(message.recipients),
+        message_id=message.message_id,
+    )
+    return 1
 
 
 def _mark_retry(
@@ -255,6 +257,6 @@ def _mark_failed(
             logging.ERROR,
             kind=message.kind,
             key=message.key,
-            to=list(message.to),
+            to=list(message.recipients),
             reason=reason,
         )
