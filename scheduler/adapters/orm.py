@@ -173,6 +173,8 @@ class OutboxRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # What a message queued unrendered needs to be rendered at send time (acknowledgements).
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 Index("ix_outbox_claim", OutboxRow.status, OutboxRow.send_after)

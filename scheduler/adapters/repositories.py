@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -294,7 +295,7 @@ class OutboxRepository:
         )
         candidates = self.session.scalars(
             select(OutboxRow.id)
-            .where(sendable, OutboxRow.send_after <= now)
+            .where(sendable, OutboxRow.send_after <= now, OutboxRow.raw.is_not(None))
             .order_by(OutboxRow.scheduled_for, OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
@@ -343,6 +344,16 @@ class OutboxRepository:
             )
         )
         return bool(result.rowcount == 1)
+
+    def awaiting_render(self) -> list[OutboxRow]:
+        """Messages queued as intent only (acknowledgements), to be rendered before sending."""
+        return list(
+            self.session.scalars(
+                select(OutboxRow)
+                .where(OutboxRow.status == OutboxStatus.PENDING, OutboxRow.raw.is_(None))
+                .order_by(OutboxRow.id)
+            )
+        )
 
     def renew_lease(self, row_ids: list[int], worker: str, until: datetime) -> set[int]:
         """Extend `worker`'s claims; returns the ids it still holds (others took the rest)."""
@@ -498,18 +509,25 @@ class UpdateRepository:
     def add(self, row: UpdateRow) -> None:
         self.session.add(row)
 
-    def latest_by_ref(self, plan_id: int | None = None) -> dict[str, UpdateRow]:
-        """The newest update per ref, whatever its review state (callers filter)."""
-        query = select(UpdateRow).order_by(UpdateRow.received_at, UpdateRow.id)
-        if plan_id is not None:
-            query = query.where(UpdateRow.plan_id == plan_id)
-        latest: dict[str, UpdateRow] = {}
-        for row in self.session.scalars(query):
-            latest[row.ref] = row
-        return latest
+    def latest_by_ref(self, refs: Collection[str] | None = None) -> dict[str, UpdateRow]:
+        """The newest update per ref (of `refs`, or all), whatever its review state."""
+        newest = select(func.max(UpdateRow.id)).group_by(UpdateRow.ref)
+        if refs is not None:
+            if not refs:
+                return {}
+            newest = newest.where(UpdateRow.ref.in_(list(refs)))
+        rows = self.session.scalars(select(UpdateRow).where(UpdateRow.id.in_(newest)))
+        return {row.ref: row for row in rows}
 
     def all(self) -> list[UpdateRow]:
         return list(self.session.scalars(select(UpdateRow).order_by(UpdateRow.id)))
+
+    def for_inbound(self, inbound_id: int) -> list[UpdateRow]:
+        return list(
+            self.session.scalars(
+                select(UpdateRow).where(UpdateRow.inbound_id == inbound_id).order_by(UpdateRow.id)
+            )
+        )
 
     def get(self, update_id: int) -> UpdateRow | None:
         return self.session.get(UpdateRow, update_id)

@@ -32,7 +32,7 @@ from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration
 from scheduler.services.delivery import deliver_pending
 from scheduler.services.plans import sync_configuration
-from scheduler.services.reminders import render_outbox_row
+from scheduler.services.reminders import queue_unrendered, render_queued
 
 
 class InboundStatus:
@@ -369,7 +369,10 @@ def _acknowledge(
     problems: tuple[str, ...],
     now: datetime,
 ) -> None:
-    """Queue the acknowledgement in the same transaction that records the reply: exactly once."""
+    """Queue the acknowledgement in the same transaction that records the reply: exactly once.
+
+    It is rendered just before it is sent (`render_queued`), which keeps ingestion quick.
+    """
     assert message.from_address is not None
     notification = Notification(
         key=f"acknowledgement/{row.dedupe_key}",
@@ -380,19 +383,9 @@ def _acknowledge(
         meeting=request.meeting,
         refs=tuple(u.ref for u in recorded),
     )
-    thread = tuple(m for m in (request.message_id, message.message_id) if m)
-    ack = render_outbox_row(
-        services,
-        config,
-        plan,
-        uow,
-        notification,
-        now,
-        recorded=recorded,
-        problems=problems,
-        thread=thread,
-    )
-    uow.outbox.add(ack)
+    thread = [m for m in (request.message_id, message.message_id) if m]
+    context = {"inbound_id": row.id, "problems": list(problems), "thread": thread}
+    uow.outbox.add(queue_unrendered(services, notification, now, context))
 
 
 @dataclass(frozen=True)
@@ -454,6 +447,7 @@ def poll_mailbox(services: Services, now: datetime) -> PollReport:
         return PollReport(fetched, processed, review, exc.reason)
     if fetched:
         log_event("inbox_polled", fetched=fetched, processed=processed, review=review)
+        render_queued(services, services.config.current(), now)
         deliver_pending(services.uow_factory, services.open_transport, now, services.worker)
     return PollReport(fetched, processed, review)
 

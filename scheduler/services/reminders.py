@@ -32,6 +32,12 @@ from scheduler.services.delivery import DeliveryReport, deliver_pending
 from scheduler.services.pack_timeline import as_action_update, is_publishable, late_updates
 from scheduler.services.plans import sync_configuration
 
+# Kinds whose email lists the lead's actions with their last recorded status.
+_LISTS_ACTIONS = (
+    NotificationKind.UPDATE_REQUEST,
+    NotificationKind.UPDATE_CHASER,
+    NotificationKind.AGENDA_PACK,
+)
 _WITH_PACK = (NotificationKind.AGENDA_PACK, NotificationKind.AGENDA_ADDENDUM)
 
 
@@ -72,6 +78,7 @@ def run_tick(services: Services, now: datetime) -> TickReport:
                 error=repr(exc),
                 retry="next tick",
             )
+    render_queued(services, config, now)
     delivery = deliver_pending(
         services.uow_factory,
         services.open_transport,
@@ -190,6 +197,41 @@ def render_outbox_row(
 ) -> OutboxRow:
     """The outbox row for a notification, with the complete message rendered and stored."""
     settings = services.settings
+    row = _base_row(notification, now)
+    row.token, row.message_id = new_token(), new_message_id(settings.mail_domain)
+    _render_into(
+        services,
+        config,
+        plan,
+        uow,
+        row,
+        notification,
+        now,
+        recorded=recorded,
+        problems=problems,
+        thread=thread,
+        attachments=attachments,
+    )
+    return row
+
+
+def _render_into(
+    services: Services,
+    config: Configuration,
+    plan: Plan,
+    uow: UnitOfWork,
+    row: OutboxRow,
+    notification: Notification,
+    now: datetime,
+    *,
+    recorded: tuple[ActionUpdate, ...] = (),
+    problems: tuple[str, ...] = (),
+    thread: tuple[str, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
+) -> None:
+    """Compose the row's email under its token and Message-ID and store the bytes."""
+    settings = services.settings
+    assert row.token is not None and row.message_id is not None
     ctx = email_context(
         config,
         plan,
@@ -199,24 +241,89 @@ def render_outbox_row(
         problems=problems,
         thread=thread or _thread_for(uow, notification),
     )
-    token, message_id = new_token(), new_message_id(settings.mail_domain)
     message = compose_message(
         ctx,
-        token=token,
-        message_id=message_id,
+        token=row.token,
+        message_id=row.message_id,
         from_address=settings.from_address,
         reply_to=settings.reply_to,
         templates_dir=settings.templates_dir,
         now=now,
         attachments=attachments,
     )
-    row = _base_row(notification, now)
-    row.token, row.message_id = token, message_id
     row.subject = str(message["Subject"])
     body = message.get_body(preferencelist=("plain",))
     row.body_text = body.get_content() if isinstance(body, EmailMessage) else ""
     row.raw = message.as_bytes()
+
+
+def queue_unrendered(
+    services: Services, notification: Notification, now: datetime, context: dict[str, object]
+) -> OutboxRow:
+    """An outbox row that records the intent now and is rendered just before it is sent.
+
+    Its token and Message-ID are fixed at once, so it is the same email whenever it renders.
+    """
+    row = _base_row(notification, now)
+    row.token = new_token()
+    row.message_id = new_message_id(services.settings.mail_domain)
+    row.context = context
     return row
+
+
+def render_queued(services: Services, config: Configuration, now: datetime) -> int:
+    """Render every message queued as intent only; each in its own transaction."""
+    rendered = 0
+    with services.uow_factory() as uow:
+        waiting = [row.id for row in uow.outbox.awaiting_render()]
+    for row_id in waiting:
+        try:
+            with services.uow_factory() as uow:
+                row = uow.outbox.get(row_id)
+                if row is None or row.raw is not None:
+                    continue
+                notification = _notification_of(row)
+                plan = config.plan_for(
+                    row.meeting or now.astimezone(ZoneInfo(config.policy.timezone)).date()
+                )
+                context = row.context or {}
+                inbound_id = context.get("inbound_id")
+                recorded = tuple(
+                    as_action_update(u)
+                    for u in (uow.updates.for_inbound(inbound_id) if inbound_id else [])
+                )
+                _render_into(
+                    services,
+                    config,
+                    plan,
+                    uow,
+                    row,
+                    notification,
+                    now,
+                    recorded=recorded,
+                    problems=tuple(context.get("problems", ())),
+                    thread=tuple(context.get("thread", ())),
+                )
+                uow.commit()
+                rendered += 1
+        except Exception as exc:  # one bad email must not hold up the others
+            log_event(
+                "render_failed", logging.ERROR, outbox_id=row_id, error=repr(exc), retry="next tick"
+            )
+    return rendered
+
+
+def _notification_of(row: OutboxRow) -> Notification:
+    return Notification(
+        key=row.key,
+        kind=NotificationKind(row.kind),
+        send_at=row.scheduled_for,
+        to=tuple(row.to_addresses),
+        cc=tuple(row.cc_addresses),
+        lead_name=row.lead_name,
+        meeting=row.meeting,
+        refs=tuple(row.refs),
+    )
 
 
 def email_context(
@@ -230,11 +337,12 @@ def email_context(
     thread: tuple[str, ...] = (),
 ) -> EmailContext:
     """Everything a template needs for this notification, as of now."""
-    latest = uow.updates.latest_by_ref()
+    lists_actions = notification.kind in _LISTS_ACTIONS
+    latest = uow.updates.latest_by_ref(notification.refs) if lists_actions else {}
     actions = tuple(
         _action_line(plan, ref, latest.get(ref), ZoneInfo(config.policy.timezone))
         for ref in notification.refs
-        if plan.action(ref) is not None
+        if lists_actions and plan.action(ref) is not None
     )
     action_texts = {action.ref: action.action for _, action in plan.actions()}
     milestones = tuple(
