@@ -187,7 +187,7 @@ class InboundRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
     message_id: Mapped[str | None] = mapped_column(String(998), nullable=True)
-    raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True, deferred=True)
     raw_purged_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     source: Mapped[str] = mapped_column(String(100), default="imap")

@@ -287,6 +287,10 @@ class OutboxRepository:
         """Insert unless the key exists (another tick or daemon got there first)."""
         return insert_unless_exists(self.session, row)
 
+    def add_new(self, row: OutboxRow) -> None:
+        """Insert a row whose key cannot exist yet (a unique error is then a real bug)."""
+        self.session.add(row)
+
     def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[OutboxRow]:
         """Claim sendable rows for `worker` with a lease; a dead claimer's lease expires."""
         sendable = or_(

@@ -135,6 +135,7 @@ class _Reader:
         self.html: str | None = None
         self.attachments: list[Attachment] = []
         self.delivery_status: list[str] = []
+        self._headers: list[tuple[str, str, str]] | None = None
 
     def guarded(self, what: str, step: Callable[[], T], default: T) -> T:
         try:
@@ -143,39 +144,32 @@ class _Reader:
             self.problems.append(f"{what}: {type(exc).__name__}: {_clean(str(exc))[:120]}")
             return default
 
+    def _header_items(self) -> list[tuple[str, str, str]]:
+        """(lower-case name, raw value, decoded value) of every header, read once."""
+        if self._headers is None:
+            none: list[tuple[str, object]] = []
+            items = self.guarded("headers", lambda: list(self.message.raw_items()), none)
+            self._headers = [
+                (str(name).lower(), _clean(str(value)), _decode_header_value(value))
+                for name, value in items
+            ]
+        return self._headers
+
     def raw_headers(self) -> list[tuple[str, str]]:
-        none: list[tuple[str, object]] = []
-        items = self.guarded("headers", lambda: list(self.message.raw_items()), none)
-        return [(str(name).lower(), _decode_header_value(value)) for name, value in items]
+        return [(name, decoded) for name, _, decoded in self._header_items()]
 
     def header_text(self, name: str) -> str | None:
-        def read() -> str | None:
-            value = self.message.get(name)
-            return None if value is None else _clean(str(value))
-
-        value = self.guarded(f"{name} header", read, None)
-        if value is None:
-            raw = next((v for k, v in self.raw_headers() if k == name.lower()), None)
-            return raw
-        return value
+        wanted = name.lower()
+        return next((d for n, _, d in self._header_items() if n == wanted), None)
 
     def addresses(self, name: str) -> list[tuple[str, str]]:
         """(display name, address) pairs from every header of this name."""
-
-        def structured() -> list[tuple[str, str]]:
-            pairs: list[tuple[str, str]] = []
-            for header in self.message.get_all(name) or []:
-                for address in getattr(header, "addresses", ()):
-                    pairs.append((str(address.display_name), str(address.addr_spec)))
-            return pairs
-
+        wanted = name.lower()
+        raw = [value for n, value, _ in self._header_items() if n == wanted]
         none: list[tuple[str, str]] = []
-        pairs = self.guarded(f"{name} header", structured, none)
-        if not pairs:
-            raw = [value for key, value in self.raw_headers() if key == name.lower()]
-            pairs = self.guarded(f"{name} header", lambda: getaddresses(raw), none)
+        pairs = self.guarded(f"{name} header", lambda: getaddresses(raw), none)
         return [
-            (_clean(display), _clean(address).strip().lower())
+            (_decode_header_value(display), _clean(address).strip().lower())
             for display, address in pairs
             if "@" in address
         ]
@@ -235,7 +229,9 @@ def read_message(raw: bytes) -> InboundMessage:
     """Read a raw RFC 5322 message; never raises, lists what it could not read in `problems`."""
     content_hash = hashlib.sha256(raw).hexdigest()
     try:
-        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        # compat32: headers stay plain strings, decoded once by the reader; the modern policy's
+        # header objects cost several times the whole rest of reading a reply.
+        parsed = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as exc:  # noqa: BLE001 - the parser is lenient, but never trust it fully
         return _unreadable(raw, content_hash, f"not a readable message: {type(exc).__name__}")
     reader = _Reader(parsed)

@@ -24,6 +24,7 @@ class Services:
     database_label: str = ""
     transport_label: str = ""
     loaded_config_version: int = 0
+    plan_ids: dict[str, int] = field(default_factory=dict)  # plan name -> database id
 
 
 def transport_factory(settings: Settings) -> tuple[Callable[[], MailTransport], str]:

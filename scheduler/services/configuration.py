@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -142,6 +143,9 @@ def _fingerprint(config_dir: Path) -> tuple[tuple[str, float, int], ...]:
     return tuple(prints)
 
 
+LOOK_EVERY_SECONDS = 1.0  # how often file changes are looked for (SIGHUP: at once)
+
+
 class ConfigurationSource:
     """The current configuration, re-read when a file changes or a reload is requested."""
 
@@ -150,6 +154,7 @@ class ConfigurationSource:
         self.default_timezone = default_timezone
         self._lock = threading.Lock()
         self._reload_requested = False
+        self._next_look = 0.0
         self._fingerprint = _fingerprint(config_dir)
         # Invalid at start: raise, so the daemon refuses to run.
         self._current = read_configuration(config_dir, default_timezone=default_timezone)
@@ -160,6 +165,9 @@ class ConfigurationSource:
 
     def current(self) -> Configuration:
         with self._lock:
+            if not self._reload_requested and time.monotonic() < self._next_look:
+                return self._current
+            self._next_look = time.monotonic() + LOOK_EVERY_SECONDS
             fingerprint = _fingerprint(self.config_dir)
             if fingerprint != self._fingerprint or self._reload_requested:
                 self._reload_requested = False

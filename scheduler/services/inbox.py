@@ -66,18 +66,21 @@ def ingest_raw(
     message = read_message(raw)
     key = dedupe_key(message)
     with services.uow_factory() as uow:
-        row = uow.inbound.get_by_dedupe_key(key)
-        if row is not None and _content_differs(row, message):
-            # Another message under a reused Message-ID: keep it too, under a key of its own.
-            key = f"{key}#{message.content_hash[:16]}"
+        new = _new_row(message, key, raw, now, source)
+        duplicate = not uow.inbound.add(new)  # the usual case, a new message, in one statement
+        row: InboundRow | None = new
+        if duplicate:
             row = uow.inbound.get_by_dedupe_key(key)
-        duplicate = row is not None
-        if row is None:
-            row = _new_row(message, key, raw, now, source)
-            if not uow.inbound.add(row):  # stored by another poller a moment ago
+            if row is not None and _content_differs(row, message):
+                # Another message under a reused Message-ID: keep it too, under its own key.
+                key = f"{key}#{message.content_hash[:16]}"
                 row = uow.inbound.get_by_dedupe_key(key)
-                duplicate = True
-            uow.commit()
+                if row is None:
+                    row = _new_row(message, key, raw, now, source)
+                    duplicate = not uow.inbound.add(row)
+                    if duplicate:
+                        row = uow.inbound.get_by_dedupe_key(key)
+        uow.commit()
         assert row is not None
         inbound_id, status = row.id, row.status
         if status != InboundStatus.NEW:
@@ -140,8 +143,12 @@ def process_inbound(
                     inbound_id, row.status, True, row.classification, row.review_reason
                 )
             row = uow.inbound.get_by_id(inbound_id)
-            assert row is not None and row.raw is not None
-            result = _process(services, config, uow, row, now, message or read_message(row.raw))
+            assert row is not None
+            if message is None:  # resumed after a crash: read it again from what was stored
+                assert row.raw is not None
+                message = read_message(row.raw)
+            with uow.session.no_autoflush:  # type: ignore[union-attr]  # one write at commit
+                result = _process(services, config, uow, row, now, message)
             uow.commit()
     except _Review as review:
         return _to_review(services, inbound_id, now, str(review))
@@ -208,7 +215,7 @@ def _process(
     )
     if request.kind == NotificationKind.ACKNOWLEDGEMENT.value and not reading.content.updates:
         return _done(row, now, message)  # "thanks" to our acknowledgement: nothing to record
-    recorded = _record_updates(uow, plan, request, row, reading, lead_name, now)
+    recorded = _record_updates(services, uow, plan, request, row, reading, lead_name, now)
     _store_attachments(uow, row, message, request, lead_name)
     if request.meeting is not None and request.to_addresses:
         uow.updates.record_reply(request.meeting, lead_email_key(request.to_addresses[0]), now)
@@ -273,6 +280,7 @@ def _check_sender(
 
 
 def _record_updates(
+    services: Services,
     uow: UnitOfWork,
     plan: Plan,
     request: OutboxRow,
@@ -302,7 +310,9 @@ def _record_updates(
             ActionUpdate(ref, None, text, now, sender, unstructured=True, held_for_review=held)
             for ref in _priorities_of(plan, request)
         ]
-    plan_id = uow.plans.id_of(plan.name)
+    plan_id = services.plan_ids.get(plan.name) or uow.plans.id_of(plan.name)
+    if plan_id is not None:
+        services.plan_ids[plan.name] = plan_id  # plans are never deleted: the id stays
     for update in updates:
         uow.updates.add(
             UpdateRow(
@@ -385,7 +395,8 @@ def _acknowledge(
     )
     thread = [m for m in (request.message_id, message.message_id) if m]
     context = {"inbound_id": row.id, "problems": list(problems), "thread": thread}
-    uow.outbox.add(queue_unrendered(services, notification, now, context))
+    # The key is this message's own, and the message is ours alone (take_new): a plain insert.
+    uow.outbox.add_new(queue_unrendered(services, notification, now, context))
 
 
 @dataclass(frozen=True)
