@@ -32,7 +32,7 @@ from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration
 from scheduler.services.delivery import deliver_pending
 from scheduler.services.plans import sync_configuration
-from scheduler.services.reminders import queue_unrendered, render_queued
+from scheduler.services.reminders import new_outbox_row, render_queued
 
 
 class InboundStatus:
@@ -220,7 +220,7 @@ def _process(
     if request.meeting is not None and request.to_addresses:
         uow.updates.record_reply(request.meeting, lead_email_key(request.to_addresses[0]), now)
     problems = tuple(reading.content.problems)
-    _acknowledge(services, config, plan, uow, row, message, request, recorded, problems, now)
+    _acknowledge(services, uow, row, message, request, recorded, problems, now)
     result = _done(row, now, message)
     return IngestResult(
         result.inbound_id, result.status, False, result.classification, updates=len(recorded)
@@ -369,8 +369,6 @@ def _store_attachments(
 
 def _acknowledge(
     services: Services,
-    config: Configuration,
-    plan: Plan,
     uow: UnitOfWork,
     row: InboundRow,
     message: InboundMessage,
@@ -396,7 +394,7 @@ def _acknowledge(
     thread = [m for m in (request.message_id, message.message_id) if m]
     context = {"inbound_id": row.id, "problems": list(problems), "thread": thread}
     # The key is this message's own, and the message is ours alone (take_new): a plain insert.
-    uow.outbox.add_new(queue_unrendered(services, notification, now, context))
+    uow.outbox.add_new(new_outbox_row(services, notification, now, context))
 
 
 @dataclass(frozen=True)

@@ -119,9 +119,8 @@ def _queue(
     if notification.kind in _WITH_PACK:  # built first: it reads the database itself
         attachments = _pack_attachments(services, config, notification, now)
     with services.uow_factory() as uow:
-        row = render_outbox_row(
-            services, config, plan, uow, notification, now, attachments=attachments
-        )
+        row = new_outbox_row(services, notification, now)
+        _render_into(services, config, plan, uow, row, notification, now, attachments=attachments)
         added = uow.outbox.add(row)
         uow.commit()
     if added:
@@ -182,39 +181,6 @@ def _base_row(notification: Notification, now: datetime) -> OutboxRow:
     )
 
 
-def render_outbox_row(
-    services: Services,
-    config: Configuration,
-    plan: Plan,
-    uow: UnitOfWork,
-    notification: Notification,
-    now: datetime,
-    *,
-    recorded: tuple[ActionUpdate, ...] = (),
-    problems: tuple[str, ...] = (),
-    thread: tuple[str, ...] = (),
-    attachments: tuple[Attachment, ...] = (),
-) -> OutboxRow:
-    """The outbox row for a notification, with the complete message rendered and stored."""
-    settings = services.settings
-    row = _base_row(notification, now)
-    row.token, row.message_id = new_token(), new_message_id(settings.mail_domain)
-    _render_into(
-        services,
-        config,
-        plan,
-        uow,
-        row,
-        notification,
-        now,
-        recorded=recorded,
-        problems=problems,
-        thread=thread,
-        attachments=attachments,
-    )
-    return row
-
-
 def _render_into(
     services: Services,
     config: Configuration,
@@ -257,13 +223,14 @@ def _render_into(
     row.raw = message.as_bytes()
 
 
-def queue_unrendered(
-    services: Services, notification: Notification, now: datetime, context: dict[str, object]
+def new_outbox_row(
+    services: Services,
+    notification: Notification,
+    now: datetime,
+    context: dict[str, object] | None = None,
 ) -> OutboxRow:
-    """An outbox row that records the intent now and is rendered just before it is sent.
-
-    Its token and Message-ID are fixed at once, so it is the same email whenever it renders.
-    """
+    """An outbox row with its token and Message-ID fixed, so it is the same email whenever
+    it is rendered: at once, or (with a `context`) just before it is sent."""
     row = _base_row(notification, now)
     row.token = new_token()
     row.message_id = new_message_id(services.settings.mail_domain)
