@@ -466,7 +466,7 @@ def understand_read(
         empty = ReplyContent((), None, ())
         return MessageReading(message, "", (), empty, ())
     split = split_reply(message.text_body, sent_text=sent_text)
-    answers = recover_inline_answers(message.text_body, sent_text) if sent_text else ()
+    answers = recover_inline_answers(message.text_body, sent_text, split=split) if sent_text else ()
     own = split.top_text if answers else split.own_text
     text = "\n".join(part for part in (own, render_answers(answers)) if part)
     content = parse_updates(text, known_refs)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from html.parser import HTMLParser
 
 REPLY_MARKER = "## Please type your reply above this line ##"
@@ -238,6 +239,10 @@ class _SentLines:
     def of(cls, sent_text: str | None) -> _SentLines:
         if not sent_text:
             return cls(frozenset(), frozenset())
+        return _sent_lines(sent_text)
+
+    @classmethod
+    def read(cls, sent_text: str) -> _SentLines:
         lines = [squash(unquote(line)) for line in normalise_text(sent_text).split("\n")]
         every = frozenset(line for line in lines if line)
         distinctive = frozenset(
@@ -251,6 +256,12 @@ class _SentLines:
             return False
         following = next((line for line in lines[index + 1 :] if line.strip()), None)
         return following is None or squash(unquote(following)) in self.every
+
+
+@lru_cache(maxsize=64)
+def _sent_lines(sent_text: str) -> _SentLines:
+    """Cached: many replies answer the same few requests."""
+    return _SentLines.read(sent_text)
 
 
 def _quote_start(lines: Sequence[str], sent_lines: _SentLines) -> int | None:

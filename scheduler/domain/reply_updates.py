@@ -17,6 +17,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from scheduler.domain.reply_text import (
+    ReplySplit,
     is_quote_header,
     is_quoted,
     is_signature_start,
@@ -207,9 +208,14 @@ def _ambiguous(ref: str, text: str) -> str:
     return f'{ref}: "{text}" is not one status; give one of Green, Amber, Red or Complete.'
 
 
-def recover_inline_answers(reply_text: str, sent_text: str) -> tuple[InlineAnswer, ...]:
-    """Lines inside the quoted request that were not in it when sent, under the ref above them."""
-    split = split_reply(reply_text, sent_text=sent_text)
+def recover_inline_answers(
+    reply_text: str, sent_text: str, *, split: ReplySplit | None = None
+) -> tuple[InlineAnswer, ...]:
+    """Lines inside the quoted request that were not in it when sent, under the ref above them.
+
+    `split` is `split_reply(reply_text, sent_text=sent_text)` when the caller has it already.
+    """
+    split = split or split_reply(reply_text, sent_text=sent_text)
     if split.quote_start is None:
         return ()
     sent = _SentText(sent_text)
