@@ -13,8 +13,15 @@ NOW = datetime(2011, 5, 24, 8, 0, tzinfo=UTC)
 
 
 def _row(key: str) -> OutboxRow:
-    return OutboxRow(key=key, kind="update_request", status="pending", created_at=NOW,
-                     scheduled_for=NOW, send_after=NOW, attempts=0)
+    return OutboxRow(
+        key=key,
+        kind="update_request",
+        status="pending",
+        created_at=NOW,
+        scheduled_for=NOW,
+        send_after=NOW,
+        attempts=0,
+    )
 
 
 def test_rows_added_without_commit_are_gone(uow_factory: Callable[[], UnitOfWork]) -> None:
@@ -34,3 +41,38 @@ def test_a_second_row_with_the_same_key_is_refused_and_the_first_kept(
         uow.commit()
     with uow_factory() as uow:
         assert uow.outbox.keys() == frozenset({"a", "b"})
+
+
+def test_the_latest_status_of_a_ref_belongs_to_its_own_years_plan(
+    uow_factory: Callable[[], UnitOfWork],
+) -> None:
+    from dataclasses import replace
+    from datetime import date
+
+    from scheduler.adapters.orm import UpdateRow
+    from tests.domain_examples import lancaster_plan
+
+    this_year = lancaster_plan()
+    next_year = replace(
+        this_year,
+        name="Lancaster District Community Safety Plan 2012/13",
+        period_start=date(2012, 4, 1),
+        period_end=date(2013, 3, 31),
+    )
+    with uow_factory() as uow:
+        uow.plans.save(this_year, "a.yaml", NOW)
+        uow.plans.save(next_year, "b.yaml", NOW)
+        uow.updates.add(
+            UpdateRow(
+                plan_id=uow.plans.id_of(this_year.name),
+                ref="3.1.1",
+                status="Green",
+                text="done",
+                received_at=NOW,
+                sender="x@y",
+            )
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        assert list(uow.updates.latest_by_ref(this_year.name, ["3.1.1"])) == ["3.1.1"]
+        assert uow.updates.latest_by_ref(next_year.name, ["3.1.1"]) == {}

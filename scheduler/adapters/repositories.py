@@ -513,9 +513,19 @@ class UpdateRepository:
     def add(self, row: UpdateRow) -> None:
         self.session.add(row)
 
-    def latest_by_ref(self, refs: Collection[str] | None = None) -> dict[str, UpdateRow]:
-        """The newest update per ref (of `refs`, or all), whatever its review state."""
-        newest = select(func.max(UpdateRow.id)).group_by(UpdateRow.ref)
+    def latest_by_ref(
+        self, plan_name: str, refs: Collection[str] | None = None
+    ) -> dict[str, UpdateRow]:
+        """The newest update per ref (of `refs`, or all) in the plan, whatever its review state.
+
+        Refs repeat from one year's plan to the next ("3.1.1"), so the plan is part of the key.
+        """
+        plan_id = select(PlanRow.id).where(PlanRow.name == plan_name).scalar_subquery()
+        newest = (
+            select(func.max(UpdateRow.id))
+            .where(UpdateRow.plan_id == plan_id)
+            .group_by(UpdateRow.ref)
+        )
         if refs is not None:
             if not refs:
                 return {}

@@ -60,7 +60,7 @@ def build_meeting_pack(
             next_meeting=meetings[index + 1] if index + 1 < len(meetings) else None,
             updates=tuple(
                 as_action_update(row)
-                for row in uow.updates.latest_by_ref().values()
+                for row in uow.updates.latest_by_ref(plan.name).values()
                 if plan.action(row.ref) or _is_priority(plan, row.ref)
             ),
             replied_leads=_replied_leads(uow, plan, meeting_date),

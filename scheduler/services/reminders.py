@@ -305,7 +305,7 @@ def email_context(
 ) -> EmailContext:
     """Everything a template needs for this notification, as of now."""
     lists_actions = notification.kind in _LISTS_ACTIONS
-    latest = uow.updates.latest_by_ref(notification.refs) if lists_actions else {}
+    latest = uow.updates.latest_by_ref(plan.name, notification.refs) if lists_actions else {}
     actions = tuple(
         _action_line(plan, ref, latest.get(ref), ZoneInfo(config.policy.timezone))
         for ref in notification.refs
