@@ -21,15 +21,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -42,6 +40,7 @@ from scheduler.adapters.orm import OutboxRow  # noqa: E402
 from scheduler.adapters.repositories import OutboxStatus  # noqa: E402
 from scheduler.adapters.unit_of_work import UnitOfWork  # noqa: E402
 from scheduler.services.delivery import DeliveryReport, deliver_pending  # noqa: E402
+from tests.databases import private_postgres_schema  # noqa: E402
 
 NOW = datetime(2011, 5, 24, 8, 0, tzinfo=UTC)
 POSTGRES_ENV = "CSP_BENCH_DATABASE_URL"
@@ -58,18 +57,8 @@ def fresh_database(backend: str) -> Iterator[str]:
         with tempfile.TemporaryDirectory(prefix="csp-bench-") as folder:
             yield f"sqlite:///{Path(folder) / 'csp.sqlite3'}"
         return
-    base = os.environ[POSTGRES_ENV]
-    schema = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_postgres_schema(os.environ[POSTGRES_ENV], prefix="bench") as url:
+        yield url
 
 
 def fill_outbox(engine: Engine, messages: Sequence[EmailMessage]) -> None:

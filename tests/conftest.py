@@ -4,18 +4,17 @@ CSP_TEST_DATABASE_URL names one (each test gets a schema of its own there)."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from sqlalchemy import Engine, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from scheduler.adapters.database import make_engine, session_factory, upgrade_schema
 from scheduler.adapters.unit_of_work import UnitOfWork
+from tests.databases import private_postgres_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -36,17 +35,8 @@ def fresh_database(backend: str, folder: Path) -> Iterator[str]:
     base = _postgres_base_url()
     if base is None:
         pytest.skip("CSP_TEST_DATABASE_URL is not set; PostgreSQL variant not run")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with private_postgres_schema(base) as url:
+        yield url
 
 
 @pytest.fixture(params=BACKENDS)
