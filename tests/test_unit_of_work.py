@@ -76,3 +76,27 @@ def test_the_latest_status_of_a_ref_belongs_to_its_own_years_plan(
     with uow_factory() as uow:
         assert list(uow.updates.latest_by_ref(this_year.name, ["3.1.1"])) == ["3.1.1"]
         assert uow.updates.latest_by_ref(next_year.name, ["3.1.1"]) == {}
+
+
+def test_reloading_a_plan_updates_in_place_and_archives_what_was_removed(
+    uow_factory: Callable[[], UnitOfWork],
+) -> None:
+    from dataclasses import replace
+
+    from tests.domain_examples import lancaster_plan
+
+    plan = lancaster_plan()
+    first = plan.priorities[0]
+    shorter = replace(
+        plan, priorities=(replace(first, actions=first.actions[:-1]), *plan.priorities[1:])
+    )
+    with uow_factory() as uow:
+        uow.plans.save(plan, "plan.yaml", NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.plans.get(plan.name) == plan
+        summary = uow.plans.save(shorter, "plan.yaml", NOW)
+        uow.commit()
+    assert summary.actions_archived == (first.actions[-1].ref,)
+    with uow_factory() as uow:
+        assert uow.plans.get(plan.name) == shorter

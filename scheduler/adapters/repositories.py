@@ -153,9 +153,6 @@ class PlanRepository:
     def id_of(self, name: str) -> int | None:
         return self.session.scalar(select(PlanRow.id).where(PlanRow.name == name))
 
-    def all_names(self) -> list[str]:
-        return list(self.session.scalars(select(PlanRow.name).order_by(PlanRow.period_start)))
-
     def _to_domain(self, row: PlanRow) -> Plan:
         priorities = []
         for p_row in row.priorities:

@@ -7,6 +7,7 @@ list of {date, time, place, title}. The small value readers here (`read_time`,
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Collection
 from datetime import date, time
@@ -112,21 +113,16 @@ def read_date(value: object, source: str, line: int, key: str) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        try:
+        with contextlib.suppress(ValueError):
             return date.fromisoformat(value.strip())
-        except ValueError:
-            pass
     raise ConfigError(source, line, f"{key} {value!r} is not a date like 2011-06-21")
 
 
 def read_timezone(value: object, source: str, line: int) -> str:
     """An IANA time zone name such as Europe/London."""
     if isinstance(value, str) and value.strip():
-        try:
+        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
             ZoneInfo(value.strip())
-        except (ZoneInfoNotFoundError, ValueError):
-            pass
-        else:
             return value.strip()
     raise ConfigError(source, line, f"timezone {value!r} is not a time zone like Europe/London")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import yaml
@@ -27,12 +26,6 @@ class LineList(list[Any]):
 
     line: int = 0
     item_lines: list[int]
-
-
-@dataclass(frozen=True)
-class YamlDocument:
-    source: str
-    root: Any
 
 
 def _construct(node: Node, source: str) -> Any:
