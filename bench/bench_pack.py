@@ -26,10 +26,10 @@ from pack_examples import (  # noqa: E402
 )
 
 from scheduler.adapters.pack_render import PackFiles, render_pack  # noqa: E402
-from scheduler.domain.pack import PackAttachment, PackInput  # noqa: E402
-from scheduler.domain.plan import Action, Lead, Plan, Priority  # noqa: E402
-from scheduler.domain.statistics import Indicator, Observation, Quarter  # noqa: E402
-from scheduler.domain.update import ActionUpdate, Status  # noqa: E402
+from scheduler.domain.pack.content import PackAttachment, PackInput  # noqa: E402
+from scheduler.domain.pack.statistics import Indicator, Observation, Quarter  # noqa: E402
+from scheduler.domain.plan.model import Action, Lead, Plan, Priority  # noqa: E402
+from scheduler.domain.replies.progress import ActionUpdate, Status  # noqa: E402
 
 PRIORITIES = 14
 ACTIONS_PER_PRIORITY = 14

@@ -26,8 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scheduler.domain.inbound import read_message, understand_message
-from scheduler.domain.reply_text import extract_reply_text, html_to_text
+from scheduler.domain.replies.inbound import read_message, understand_message
+from scheduler.domain.replies.text import extract_reply_text, html_to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "fixtures" / "mail"

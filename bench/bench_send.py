@@ -30,10 +30,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport  # noqa: E402
-from scheduler.domain.meeting import Meeting  # noqa: E402
-from scheduler.domain.notification import Notification, NotificationKind  # noqa: E402
-from scheduler.domain.plan import Milestone  # noqa: E402
-from scheduler.domain.update import Status  # noqa: E402
+from scheduler.domain.plan.model import Milestone  # noqa: E402
+from scheduler.domain.replies.progress import Status  # noqa: E402
+from scheduler.domain.schedule.meeting import Meeting  # noqa: E402
+from scheduler.domain.schedule.notification import Notification, NotificationKind  # noqa: E402
 from scheduler.services.compose import (  # noqa: E402
     ActionLine,
     EmailContext,

@@ -20,10 +20,10 @@ sys.path.insert(0, str(ROOT / "tests"))  # the Lancaster plan built as plain val
 started = time.perf_counter()
 from domain_examples import COORDINATOR, lancaster_plan  # noqa: E402
 
-from scheduler.domain.due import Recorded, due_notifications  # noqa: E402
-from scheduler.domain.meetings_yaml import parse_meetings  # noqa: E402
-from scheduler.domain.policy_yaml import parse_policy  # noqa: E402
-from scheduler.domain.simulation import notification_to_json, simulate  # noqa: E402
+from scheduler.domain.schedule.due import Recorded, due_notifications  # noqa: E402
+from scheduler.domain.schedule.meetings_yaml import parse_meetings  # noqa: E402
+from scheduler.domain.schedule.policy_yaml import parse_policy  # noqa: E402
+from scheduler.domain.schedule.simulation import notification_to_json, simulate  # noqa: E402
 
 IMPORT_SECONDS = time.perf_counter() - started
 LONDON = ZoneInfo("Europe/London")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from datetime import date, time
 
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.plan import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.schedule.meeting import Meeting
 
 HELENE = "helene.cooper@example.org"
 TRACIE = "tracie.ogara@example.org"

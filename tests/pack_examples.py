@@ -13,12 +13,12 @@ from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.pack import PackAttachment, PackInput
-from scheduler.domain.pack_config import PackConfig, load_pack_config
-from scheduler.domain.plan import Action, Lead, Milestone, Plan, Priority
-from scheduler.domain.statistics import Indicator, parse_statistics_csv
-from scheduler.domain.update import ActionUpdate, Status
+from scheduler.domain.pack.content import PackAttachment, PackInput
+from scheduler.domain.pack.settings import PackConfig, load_pack_config
+from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
+from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.schedule.meeting import Meeting
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = PROJECT_ROOT / "templates"

@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.notification import MilestoneRef, Notification, NotificationKind
-from scheduler.domain.plan import Milestone
-from scheduler.domain.update import ActionUpdate, Status
+from scheduler.domain.plan.model import Milestone
+from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.services.compose import (
     REPLY_MARKER,
     ActionLine,

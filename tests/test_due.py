@@ -21,7 +21,8 @@ from domain_examples import (
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scheduler.domain.due import (
+from scheduler.domain.plan.model import Action, Lead, Milestone, Plan
+from scheduler.domain.schedule.due import (
     DueResult,
     Recorded,
     due_notifications,
@@ -29,9 +30,8 @@ from scheduler.domain.due import (
     schedule_problems,
     scheduled_notifications,
 )
-from scheduler.domain.notification import MilestoneRef, Notification, NotificationKind
-from scheduler.domain.plan import Action, Lead, Milestone, Plan
-from scheduler.domain.policy import Policy
+from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
+from scheduler.domain.schedule.policy import Policy
 
 LONDON = ZoneInfo("Europe/London")
 POLICY = Policy()

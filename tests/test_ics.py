@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.notification import MilestoneRef
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.notification import MilestoneRef
 from scheduler.services.ics import (
     MilestoneEvent,
     escape_text,

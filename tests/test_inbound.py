@@ -10,14 +10,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.domain.inbound import (
+from scheduler.domain.replies.classification import MessageClass
+from scheduler.domain.replies.inbound import (
     InboundMessage,
     find_tokens,
     read_message,
     understand_message,
 )
-from scheduler.domain.reply_classification import MessageClass
-from scheduler.domain.reply_updates import InlineAnswer
+from scheduler.domain.replies.updates import InlineAnswer
 
 MAIL = Path(__file__).resolve().parent / "fixtures" / "mail"
 SENT = (MAIL / "sent_request_jane.txt").read_text(encoding="utf-8")

@@ -18,7 +18,7 @@ from scheduler.adapters.orm import OutboxRow
 from scheduler.adapters.repositories import OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
 from scheduler.domain.errors import UserError
-from scheduler.domain.inbound import read_message
+from scheduler.domain.replies.inbound import read_message
 from scheduler.services.app import Services
 from scheduler.services.inbox import (
     InboundStatus,

@@ -9,7 +9,7 @@ import pytest
 from domain_examples import lancaster_meetings
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.meetings_yaml import parse_meetings
+from scheduler.domain.schedule.meetings_yaml import parse_meetings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "config/meetings.yaml"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from scheduler.domain.svg_chart import ChartPoint, line_chart_svg
+from scheduler.domain.pack.charts import ChartPoint, line_chart_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

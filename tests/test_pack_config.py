@@ -6,7 +6,7 @@ import pytest
 from pack_examples import lancaster_config
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.pack_config import AgendaSection, load_pack_config
+from scheduler.domain.pack.settings import AgendaSection, load_pack_config
 
 
 def test_the_shipped_config_names_the_partnership_marking_and_thresholds() -> None:

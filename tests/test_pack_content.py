@@ -15,7 +15,7 @@ from pack_examples import (
     lancaster_config,
 )
 
-from scheduler.domain.pack import (
+from scheduler.domain.pack.content import (
     HELD_NOTE,
     PackContent,
     PackInput,
@@ -26,7 +26,7 @@ from scheduler.domain.pack import (
     clock_time,
     long_date,
 )
-from scheduler.domain.pack_config import AgendaItemConfig
+from scheduler.domain.pack.settings import AgendaItemConfig
 
 # what a PDF reader found in each attachment of december_input(): 2, -, 3 and 1 pages
 PAGES = {0: 2, 2: 3, 3: 1}

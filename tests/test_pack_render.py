@@ -20,7 +20,7 @@ from pack_examples import (
 from pypdf import PdfReader, PdfWriter
 
 from scheduler.adapters.pack_render import PackFiles, render_pack
-from scheduler.domain.pack import PackAttachment
+from scheduler.domain.pack.content import PackAttachment
 
 
 @pytest.fixture(scope="module")

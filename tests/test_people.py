@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.people import People, Person, load_people, validate_people
+from scheduler.domain.plan.people import People, Person, load_people, validate_people
 
 PEOPLE_YAML = """\
 coordinator:

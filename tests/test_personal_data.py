@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from scheduler.domain.personal_data import (
+from scheduler.domain.replies.personal_data import (
     DATE_OF_BIRTH,
     NATIONAL_INSURANCE_NUMBER,
     PHONE_NUMBER,

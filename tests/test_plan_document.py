@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.domain.errors import PlanError
-from scheduler.domain.plan import Lead, Milestone, Plan
-from scheduler.domain.plan_document import parse_plan_document
+from scheduler.domain.plan.document import parse_plan_document
+from scheduler.domain.plan.model import Lead, Milestone, Plan
 
 SEED = Path(__file__).resolve().parent / "fixtures" / "plans" / "lancaster-2011-12.txt"
 SOURCE = "lancaster-2011-12.txt"

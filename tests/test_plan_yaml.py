@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from scheduler.domain.errors import PlanError
-from scheduler.domain.people import load_people
-from scheduler.domain.plan import Action, Lead, Milestone, Plan, Priority
-from scheduler.domain.plan_document import parse_plan_document
-from scheduler.domain.plan_yaml import load_plan_yaml, plan_to_yaml, validate_plan_yaml
+from scheduler.domain.plan.document import parse_plan_document
+from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.plan.people import load_people
+from scheduler.domain.plan.yaml_file import load_plan_yaml, plan_to_yaml, validate_plan_yaml
 
 SEED = Path(__file__).resolve().parent / "fixtures" / "plans" / "lancaster-2011-12.txt"
 

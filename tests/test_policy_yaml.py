@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.policy import Policy
-from scheduler.domain.policy_yaml import parse_policy
+from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.policy_yaml import parse_policy
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "config/policy.yaml"

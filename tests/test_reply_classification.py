@@ -7,14 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.domain.inbound import read_message
-from scheduler.domain.reply_classification import (
+from scheduler.domain.replies.classification import (
     MessageClass,
     MessageSignals,
     away_until,
     classify,
     failed_recipients,
 )
+from scheduler.domain.replies.inbound import read_message
 
 MAIL = Path(__file__).resolve().parent / "fixtures" / "mail" / "ours"
 TOKEN = "k3j5q7mzx2wd4pa6tnbv"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.domain.inbound import read_message
-from scheduler.domain.reply_text import (
+from scheduler.domain.replies.inbound import read_message
+from scheduler.domain.replies.text import (
     REPLY_MARKER,
     extract_reply_text,
     html_to_text,

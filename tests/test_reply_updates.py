@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.domain.inbound import read_message
-from scheduler.domain.reply_updates import (
+from scheduler.domain.replies.inbound import read_message
+from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.updates import (
     InlineAnswer,
     ParsedUpdate,
     parse_updates,
     recover_inline_answers,
 )
-from scheduler.domain.update import Status
 
 MAIL = Path(__file__).resolve().parent / "fixtures" / "mail"
 SENT = (MAIL / "sent_request_jane.txt").read_text(encoding="utf-8")

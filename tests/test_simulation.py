@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 from domain_examples import COORDINATOR, HELENE, IAN, lancaster_meetings, lancaster_plan
 
-from scheduler.domain.notification import MilestoneRef, Notification, NotificationKind
-from scheduler.domain.policy import Policy
-from scheduler.domain.simulation import (
+from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
+from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.simulation import (
     default_subject,
     long_date,
     notification_to_json,

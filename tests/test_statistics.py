@@ -8,7 +8,7 @@ import pytest
 from pack_examples import STATISTICS_CSV, lancaster_statistics
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.statistics import (
+from scheduler.domain.pack.statistics import (
     Direction,
     Quarter,
     Rag,

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scheduler.domain.errors import TimescaleError
-from scheduler.domain.plan import Milestone
-from scheduler.domain.timescale import parse_timescale
+from scheduler.domain.plan.model import Milestone
+from scheduler.domain.plan.timescale import parse_timescale
 
 END_OF_PLAN = date(2012, 3, 31)
 

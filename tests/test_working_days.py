@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from scheduler.domain.policy import Policy
-from scheduler.domain.working_days import WorkingCalendar
+from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.working_days import WorkingCalendar
 
 ENGLAND = WorkingCalendar(Policy())
 

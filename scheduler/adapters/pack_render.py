@@ -21,7 +21,7 @@ from pypdf.errors import PyPdfError
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher
 
-from scheduler.domain.pack import PackAttachment, PackContent, PackInput, build_pack_content
+from scheduler.domain.pack.content import PackAttachment, PackContent, PackInput, build_pack_content
 
 log = logging.getLogger(__name__)
 

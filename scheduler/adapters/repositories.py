@@ -27,8 +27,8 @@ from scheduler.adapters.orm import (
     ReplyRow,
     UpdateRow,
 )
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.plan import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.schedule.meeting import Meeting
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from scheduler.domain.plan import Plan
+from scheduler.domain.plan.model import Plan
 
 
 def plan_as_json(plan: Plan) -> dict[str, Any]:

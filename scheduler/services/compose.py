@@ -33,10 +33,10 @@ from jinja2 import (
 )
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.notification import MilestoneRef, Notification, NotificationKind
-from scheduler.domain.plan import Milestone
-from scheduler.domain.update import ActionUpdate, Status
+from scheduler.domain.plan.model import Milestone
+from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.services.ics import MilestoneEvent, meeting_calendar, milestones_calendar
 
 REPLY_MARKER = "## Please type your reply above this line ##"

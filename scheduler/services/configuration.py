@@ -14,14 +14,14 @@ from datetime import date
 from pathlib import Path
 
 from scheduler.domain.errors import ConfigError, PlanError, UserError
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.meetings_yaml import parse_meetings
-from scheduler.domain.pack_config import PackConfig, load_pack_config
-from scheduler.domain.people import People, load_people
-from scheduler.domain.plan import Plan
-from scheduler.domain.plan_yaml import load_plan_yaml
-from scheduler.domain.policy import Policy
-from scheduler.domain.policy_yaml import parse_policy
+from scheduler.domain.pack.settings import PackConfig, load_pack_config
+from scheduler.domain.plan.model import Plan
+from scheduler.domain.plan.people import People, load_people
+from scheduler.domain.plan.yaml_file import load_plan_yaml
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.meetings_yaml import parse_meetings
+from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.policy_yaml import parse_policy
 from scheduler.domain.yaml_lines import load_yaml
 from scheduler.events import log_event
 

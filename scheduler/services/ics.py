@@ -12,8 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.notification import MilestoneRef
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.notification import MilestoneRef
 
 PRODID = "-//csp-scheduler//Community Safety Partnership reminders//EN"
 LONDON = "Europe/London"

@@ -16,17 +16,17 @@ from zoneinfo import ZoneInfo
 from scheduler.adapters.imap_mailbox import ImapMailbox, ImapSettings, MailboxError
 from scheduler.adapters.orm import AttachmentRow, InboundRow, OutboxRow, UpdateRow
 from scheduler.adapters.unit_of_work import UnitOfWork
-from scheduler.domain.due import lead_email_key
-from scheduler.domain.inbound import (
+from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.classification import MessageClass
+from scheduler.domain.replies.inbound import (
     InboundMessage,
     MessageReading,
     read_message,
     understand_read,
 )
-from scheduler.domain.notification import Notification, NotificationKind
-from scheduler.domain.plan import Plan
-from scheduler.domain.reply_classification import MessageClass
-from scheduler.domain.update import ActionUpdate, Status
+from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.schedule.due import lead_email_key
+from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from scheduler.adapters.orm import UpdateRow
 from scheduler.adapters.unit_of_work import UnitOfWork
-from scheduler.domain.notification import NotificationKind
-from scheduler.domain.update import ActionUpdate, Status
+from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.schedule.notification import NotificationKind
 
 
 def pack_compiled_at(uow: UnitOfWork, meeting: date) -> datetime | None:

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 from scheduler.adapters.pack_render import PackFiles, render_pack
 from scheduler.adapters.repositories import OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
-from scheduler.domain.due import lead_email_key
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.pack import PackAttachment, PackInput
-from scheduler.domain.pack_config import PackConfig
-from scheduler.domain.plan import Plan
-from scheduler.domain.statistics import Indicator, parse_statistics_csv
+from scheduler.domain.pack.content import PackAttachment, PackInput
+from scheduler.domain.pack.settings import PackConfig
+from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
+from scheduler.domain.plan.model import Plan
+from scheduler.domain.schedule.due import lead_email_key
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_text
 from scheduler.services.pack_timeline import as_action_update, pack_compiled_at

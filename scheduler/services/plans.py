@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from scheduler.adapters.repositories import PlanLoadSummary
 from scheduler.adapters.unit_of_work import UnitOfWork
 from scheduler.domain.errors import PlanError
-from scheduler.domain.plan import Plan
-from scheduler.domain.plan_document import parse_plan_document
-from scheduler.domain.plan_yaml import load_plan_yaml, plan_to_yaml, validate_plan_yaml
+from scheduler.domain.plan.document import parse_plan_document
+from scheduler.domain.plan.model import Plan
+from scheduler.domain.plan.yaml_file import load_plan_yaml, plan_to_yaml, validate_plan_yaml
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_people, read_text
 

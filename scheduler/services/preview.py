@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from scheduler.adapters.repositories import OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
-from scheduler.domain.due import lead_email_key, scheduled_notifications
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.notification import Notification
-from scheduler.domain.simulation import notification_to_json, simulate
+from scheduler.domain.schedule.due import lead_email_key, scheduled_notifications
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.notification import Notification
+from scheduler.domain.schedule.simulation import notification_to_json, simulate
 from scheduler.services.compose import EmailContext, MilestoneLine, subject_line
 from scheduler.services.configuration import Configuration
 

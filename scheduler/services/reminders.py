@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 from scheduler.adapters.orm import OutboxRow, UpdateRow
 from scheduler.adapters.repositories import OutboxStatus
 from scheduler.adapters.unit_of_work import UnitOfWork
-from scheduler.domain.due import Recorded, SkippedNotification, due_notifications
-from scheduler.domain.notification import Notification, NotificationKind
-from scheduler.domain.plan import Plan
-from scheduler.domain.update import ActionUpdate, Status
-from scheduler.domain.working_days import WorkingCalendar
+from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.schedule.due import Recorded, SkippedNotification, due_notifications
+from scheduler.domain.schedule.notification import Notification, NotificationKind
+from scheduler.domain.schedule.working_days import WorkingCalendar
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import (

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from scheduler.domain.errors import PlanError, TimescaleError
-from scheduler.domain.plan import Action, Lead, Milestone, Plan, Priority
-from scheduler.domain.timescale import parse_timescale
+from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.plan.timescale import parse_timescale
 
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 _TO_DIGIT = str.maketrans(_SUPERSCRIPTS, "0123456789")

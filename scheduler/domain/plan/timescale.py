@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from scheduler.domain.errors import TimescaleError
-from scheduler.domain.plan import Milestone
+from scheduler.domain.plan.model import Milestone
 
 DEFAULT_LABEL = "Deadline"
 ONGOING_LABEL = "Ongoing"

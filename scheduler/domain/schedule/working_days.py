@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import holidays
 
-from scheduler.domain.policy import Policy
+from scheduler.domain.schedule.policy import Policy
 
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5

@@ -16,7 +16,8 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from scheduler.domain.reply_text import (
+from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.text import (
     ReplySplit,
     is_quote_header,
     is_quoted,
@@ -27,7 +28,6 @@ from scheduler.domain.reply_text import (
     squash,
     unquote,
 )
-from scheduler.domain.update import Status
 
 
 @dataclass(frozen=True)

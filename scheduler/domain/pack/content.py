@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.pack_config import AgendaSection, PackConfig
-from scheduler.domain.plan import Action, Plan, Priority
-from scheduler.domain.statistics import (
+from scheduler.domain.pack.charts import ChartPoint, line_chart_svg
+from scheduler.domain.pack.settings import AgendaSection, PackConfig
+from scheduler.domain.pack.statistics import (
     Direction,
     Indicator,
     IndicatorAssessment,
@@ -25,8 +24,9 @@ from scheduler.domain.statistics import (
     Rag,
     assess,
 )
-from scheduler.domain.svg_chart import ChartPoint, line_chart_svg
-from scheduler.domain.update import ActionUpdate, Status
+from scheduler.domain.plan.model import Action, Plan, Priority
+from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.schedule.meeting import Meeting
 
 NO_UPDATE = "No update"
 HELD_NOTE = "Commentary held for review."

@@ -15,11 +15,11 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.notification import MilestoneRef, Notification, NotificationKind
-from scheduler.domain.plan import Action, Plan, Priority
-from scheduler.domain.policy import Policy
-from scheduler.domain.working_days import WorkingCalendar
+from scheduler.domain.plan.model import Action, Plan, Priority
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
+from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.working_days import WorkingCalendar
 
 OVERDUE_CATCH_UP_DAYS = 14
 """An overdue notice later than this (daemon down, SMTP out) is skipped, not sent in a flood."""

@@ -13,14 +13,14 @@ from typing import Any
 import holidays
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.meetings_yaml import (
+from scheduler.domain.schedule.meetings_yaml import (
     check_keys,
     load_config_yaml,
     read_date,
     read_time,
     read_timezone,
 )
-from scheduler.domain.policy import Policy
+from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.yaml_lines import LineDict, LineList
 
 _KEYS = tuple(field.name for field in fields(Policy))

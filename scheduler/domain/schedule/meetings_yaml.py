@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.errors import ConfigError, PlanError
-from scheduler.domain.meeting import Meeting
+from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
 
 DEFAULT_TIMEZONE = "Europe/London"

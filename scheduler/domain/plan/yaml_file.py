@@ -17,8 +17,8 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scheduler.domain.errors import PlanError
-from scheduler.domain.people import People
-from scheduler.domain.plan import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
+from scheduler.domain.plan.people import People
 from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
 
 HEADER = """\

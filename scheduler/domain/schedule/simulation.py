@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import Any
 
-from scheduler.domain.due import Recorded, due_notifications, scheduled_notifications
-from scheduler.domain.meeting import Meeting
-from scheduler.domain.notification import Notification, NotificationKind
-from scheduler.domain.plan import Plan
-from scheduler.domain.policy import Policy
+from scheduler.domain.plan.model import Plan
+from scheduler.domain.schedule.due import Recorded, due_notifications, scheduled_notifications
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.notification import Notification, NotificationKind
+from scheduler.domain.schedule.policy import Policy
 
 
 def simulate(

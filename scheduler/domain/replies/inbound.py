@@ -24,8 +24,7 @@ from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import TypeVar
 
-from scheduler.domain.personal_data import find_personal_data
-from scheduler.domain.reply_classification import (
+from scheduler.domain.replies.classification import (
     MessageClass,
     MessageSignals,
     answers_something,
@@ -33,8 +32,9 @@ from scheduler.domain.reply_classification import (
     classify,
     failed_recipients,
 )
-from scheduler.domain.reply_text import extract_reply_text, html_to_text, split_reply
-from scheduler.domain.reply_updates import (
+from scheduler.domain.replies.personal_data import find_personal_data
+from scheduler.domain.replies.text import extract_reply_text, html_to_text, split_reply
+from scheduler.domain.replies.updates import (
     InlineAnswer,
     ReplyContent,
     parse_updates,
