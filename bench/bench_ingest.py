@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench_send_path import backends, fresh_database, print_breakdown  # noqa: E402
 
 from scheduler.adapters.database import make_engine, upgrade_schema  # noqa: E402
-from scheduler.adapters.orm import OutboxRow  # noqa: E402
+from scheduler.domain.schedule.outbox import OutboxMessage  # noqa: E402
 from scheduler.services.app import Services, build_services  # noqa: E402
 from scheduler.services.inbox import ingest_raw  # noqa: E402
 from scheduler.services.reminders import run_tick  # noqa: E402
@@ -72,18 +72,17 @@ def services_for(url: str, folder: Path) -> Services:
     return build_services(settings_from_env(env))
 
 
-def update_requests(services: Services) -> list[OutboxRow]:
+def update_requests(services: Services) -> list[OutboxMessage]:
     with services.uow_factory() as uow:
         rows = [r for r in uow.outbox.all() if r.kind == "update_request" and r.token]
-        uow.session.expunge_all()  # type: ignore[union-attr]
     assert len(rows) == 5, f"expected 5 update requests with tokens, found {len(rows)}"
     return rows
 
 
-def reply(request: OutboxRow, n: int, rng: random.Random) -> tuple[bytes, int]:
+def reply(request: OutboxMessage, n: int, rng: random.Random) -> tuple[bytes, int]:
     """Reply number `n` to `request` in one of three client styles, and its action lines."""
     lead = request.lead_name or "Lead"
-    address = request.to_addresses[0]
+    address = request.to[0]
     refs = rng.sample(request.refs, rng.randint(1, min(4, len(request.refs))))
     lines = [
         f"{ref}{rng.choice(SEPARATORS)}{rng.choice(STATUSES)}{rng.choice(SEPARATORS)}"
@@ -207,13 +206,13 @@ def main() -> None:
 # Where ingest_raw's time goes: (label, file suffix, function name), cumulative.
 PARTS = [
     ("ingest_raw (all)", "services/inbox.py", "ingest_raw"),
-    ("  read_message", "domain/inbound.py", "read_message"),
+    ("  read_message", "domain/replies/inbound.py", "read_message"),
     ("  ConfigurationSource.current", "services/configuration.py", "current"),
     ("  _match (token, thread)", "services/inbox.py", "_match"),
-    ("  understand_read (split, parse)", "domain/inbound.py", "understand_read"),
+    ("  understand_read (split, parse)", "domain/replies/inbound.py", "understand_read"),
     ("  _record_updates", "services/inbox.py", "_record_updates"),
     ("  _acknowledge", "services/inbox.py", "_acknowledge"),
-    ("    latest_by_ref (every update)", "adapters/repositories.py", "latest_by_ref"),
+    ("    latest_by_ref (every update)", "adapters/update_repository.py", "latest_by_ref"),
     ("    compose_message", "services/compose.py", "compose_message"),
     ("  commit", "adapters/unit_of_work.py", "commit"),
 ]

@@ -37,8 +37,9 @@ from bench_send import build_messages, run_bare, start_sink  # noqa: E402
 from scheduler.adapters.database import make_engine, session_factory, upgrade_schema  # noqa: E402
 from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport  # noqa: E402
 from scheduler.adapters.orm import OutboxRow  # noqa: E402
-from scheduler.adapters.repositories import OutboxStatus  # noqa: E402
-from scheduler.adapters.unit_of_work import UnitOfWork  # noqa: E402
+from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
+from scheduler.clock import ElapsedClock  # noqa: E402
+from scheduler.domain.schedule.outbox import OutboxStatus  # noqa: E402
 from scheduler.services.delivery import DeliveryReport, deliver_pending  # noqa: E402
 from tests.databases import private_postgres_schema  # noqa: E402
 
@@ -69,7 +70,7 @@ def fill_outbox(engine: Engine, messages: Sequence[EmailMessage]) -> None:
                 OutboxRow(
                     key=f"bench/{n}",
                     kind="update_request",
-                    status=OutboxStatus.PENDING,
+                    status=OutboxStatus.PENDING.value,
                     to_addresses=[str(msg["To"].addresses[0].addr_spec)],
                     subject=str(msg["Subject"]),
                     message_id=str(msg["Message-ID"]),
@@ -91,10 +92,11 @@ def run_path(engine: Engine, host: str, port: int, batch_size: int) -> tuple[flo
     sent, start = 0, time.perf_counter()
     while True:
         report = deliver_pending(
-            lambda: UnitOfWork(sessions),
+            lambda: SqlAlchemyUnitOfWork(sessions),
             lambda: SmtpTransport(settings),
-            NOW,
+            ElapsedClock(NOW),
             "bench-worker",
+            meeting_starts={},
             batch_size=batch_size,
         )
         sent += report.sent
@@ -174,13 +176,13 @@ def main() -> None:
 # Where deliver_pending's time goes: (label, file suffix, function name), cumulative.
 PARTS = [
     ("deliver_pending (all)", "services/delivery.py", "deliver_pending"),
-    ("  claim (select + update)", "adapters/repositories.py", "claim"),
+    ("  claim (select + update)", "adapters/outbox_repository.py", "claim"),
     ("  _parse raw -> EmailMessage", "services/delivery.py", "_parse"),
-    ("  SmtpTransport.send", "adapters/mail_transport.py", "send"),
+    ("  SmtpTransport.send_raw", "adapters/mail_transport.py", "send_raw"),
     ("    flatten (generator)", "email/generator.py", "flatten"),
     ("  _mark_sent (own commit)", "services/delivery.py", "_mark_sent"),
     ("    of which commit", "adapters/unit_of_work.py", "commit"),
-    ("    of which get (SELECT by id)", "adapters/repositories.py", "get"),
+    ("    of which get (SELECT by id)", "adapters/outbox_repository.py", "get"),
 ]
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scheduler.clock import Clock
 from scheduler.services.app import Services
-from scheduler.services.inbox import purge_raw_messages
+from scheduler.services.mailbox import purge_raw_messages
 
 
 def purge(services: Services, clock: Clock) -> int:

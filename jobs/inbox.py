@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from scheduler.clock import Clock
 from scheduler.services.app import Services
-from scheduler.services.inbox import PollReport, poll_mailbox
+from scheduler.services.mailbox import PollReport, poll_mailbox
 
 
 def poll(services: Services, clock: Clock) -> PollReport:

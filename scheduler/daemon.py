@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 import signal
 from collections.abc import Callable
-from datetime import UTC, datetime
 from types import FrameType
 from typing import Any
 
@@ -39,7 +38,7 @@ def build_scheduler(services: Services, clock: Clock) -> BlockingScheduler:
             "misfire_grace_time": MISFIRE_GRACE_SECONDS,
         },
     )
-    now = datetime.now(UTC)
+    now = clock.now()
     scheduler.add_job(
         _logged("tick", reminders.tick, services, clock),
         IntervalTrigger(seconds=settings.tick_seconds),

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import load_dotenv
@@ -14,27 +15,46 @@ from scheduler.domain.errors import ConfigError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+Security = Literal["starttls", "ssl", "none"]
+
+
 @dataclass(frozen=True)
-class SmtpConfig:
+class SmtpSettings:
+    """How to reach the SMTP server; `ca_file` trusts a private CA (tests, in-house relays)."""
+
     host: str
     port: int
-    user: str | None
-    password: str | None
-    security: str  # "starttls" | "ssl" | "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    security: Security = "starttls"
     timeout: float = 30.0
+    ca_file: Path | None = None
+    local_hostname: str | None = None
 
 
 @dataclass(frozen=True)
-class ImapConfig:
+class ImapSettings:
+    """Where the replies mailbox is and how to reach it; `ca_file` replaces the system CAs."""
+
     host: str
     port: int
     user: str
-    password: str
-    folder: str
-    security: str  # "ssl" | "starttls" | "none"
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+    security: Security = "ssl"
     processed_folder: str = "Processed"
     review_folder: str = "Needs review"
     ca_file: str | None = None  # trust this CA instead of the system's (an in-house CA)
+    timeout: float = 30.0
+
+    def __post_init__(self) -> None:
+        if self.security not in get_args(Security):
+            allowed = "ssl, starttls, none"  # IMAP's usual order: implicit TLS first
+            raise ValueError(f"IMAP security must be one of {allowed}, not {self.security!r}")
+
+    @property
+    def address(self) -> str:
+        return f"{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)
@@ -47,9 +67,9 @@ class Settings:
     coordinator_email: str | None
     from_address: str
     reply_to: str
-    smtp: SmtpConfig | None
+    smtp: SmtpSettings | None
     outbox_dir: Path
-    imap: ImapConfig | None
+    imap: ImapSettings | None
     raw_retention_days: int
     log_format: str  # "text" | "json"
     tick_seconds: int
@@ -80,15 +100,20 @@ def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ..
     return value
 
 
+def _security(env: dict[str, str], name: str, default: Security) -> Security:
+    value = _choice(env, name, default, get_args(Security))
+    return "ssl" if value == "ssl" else "none" if value == "none" else "starttls"
+
+
 def settings_from_env(env: dict[str, str]) -> Settings:
     """Build settings from a plain mapping (tests pass their own; the CLI passes os.environ)."""
     data_dir = Path(env.get("CSP_DATA_DIR") or "data")
     database_url = env.get("CSP_DATABASE_URL") or f"sqlite:///{data_dir / 'csp.sqlite3'}"
     smtp = None
     if env.get("CSP_SMTP_HOST"):
-        security = _choice(env, "CSP_SMTP_SECURITY", "starttls", ("starttls", "ssl", "none"))
+        security = _security(env, "CSP_SMTP_SECURITY", "starttls")
         default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
-        smtp = SmtpConfig(
+        smtp = SmtpSettings(
             host=env["CSP_SMTP_HOST"],
             port=_int(env, "CSP_SMTP_PORT", default_port),
             user=env.get("CSP_SMTP_USER") or None,
@@ -97,8 +122,8 @@ def settings_from_env(env: dict[str, str]) -> Settings:
         )
     imap = None
     if env.get("CSP_IMAP_HOST"):
-        security = _choice(env, "CSP_IMAP_SECURITY", "ssl", ("ssl", "starttls", "none"))
-        imap = ImapConfig(
+        security = _security(env, "CSP_IMAP_SECURITY", "ssl")
+        imap = ImapSettings(
             host=env["CSP_IMAP_HOST"],
             port=_int(env, "CSP_IMAP_PORT", 993 if security == "ssl" else 143),
             user=env.get("CSP_IMAP_USER", ""),

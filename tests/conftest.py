@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine
 
 from scheduler.adapters.database import make_engine, session_factory, upgrade_schema
-from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from tests.databases import private_postgres_schema
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +56,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def uow_factory(engine: Engine):  # type: ignore[no-untyped-def]
     sessions = session_factory(engine)
-    return lambda: UnitOfWork(sessions)
+    return lambda: SqlAlchemyUnitOfWork(sessions)
 
 
 def quoted(value: str) -> str:

@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.adapters.database import make_engine, upgrade_schema
+from scheduler.domain.replies.records import InboundStatus
 from scheduler.services.app import Services
-from scheduler.services.inbox import InboundStatus, ingest_raw
+from scheduler.services.inbox import ingest_raw
 from scheduler.services.reminders import run_tick
 from tests.service_harness import copy_example_config, make_services
 
@@ -135,8 +136,8 @@ def test_no_message_crashes_the_pipeline_and_every_failure_says_why(
     if result.status == InboundStatus.REVIEW:
         assert result.reason
     with service.uow_factory() as uow:
-        stored = uow.inbound.get_by_id(result.inbound_id)
-        assert stored is not None and stored.raw is not None
+        assert uow.inbound.get(result.inbound_id) is not None
+        assert uow.inbound.raw_of(result.inbound_id) is not None
 
 
 def test_a_reply_after_the_pack_was_sent_is_recorded_and_brings_an_addendum(
@@ -148,9 +149,7 @@ def test_a_reply_after_the_pack_was_sent_is_recorded_and_brings_an_addendum(
         request = next(
             r
             for r in uow.outbox.all()
-            if r.kind == "update_request"
-            and r.token
-            and r.to_addresses == ["kyran.ronson@example.org"]
+            if r.kind == "update_request" and r.token and r.to == ("kyran.ronson@example.org",)
         )
         token, request_id = request.token, request.message_id
     late = EmailMessage()
@@ -165,9 +164,9 @@ def test_a_reply_after_the_pack_was_sent_is_recorded_and_brings_an_addendum(
     run_tick(service, datetime(2012, 3, 19, 9, 0, tzinfo=LONDON))  # the working day before
     with service.uow_factory() as uow:
         addenda = [
-            (r.kind, r.status, r.to_addresses)
+            (r.kind, r.status, r.to)
             for r in uow.outbox.all()
             if r.kind == "agenda_addendum" and r.meeting.isoformat() == "2012-03-20"
         ]
-    assert addenda == [("agenda_addendum", "sent", ["coordinator@example.org"])]
+    assert addenda == [("agenda_addendum", "sent", ("coordinator@example.org",))]
     assert list((service.settings.data_dir / "packs" / "2012-03-20" / "addendum").glob("*.pdf"))

@@ -14,23 +14,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from scheduler.adapters.orm import OutboxRow
-from scheduler.adapters.repositories import OutboxStatus
-from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.domain.errors import UserError
 from scheduler.domain.replies.inbound import read_message
+from scheduler.domain.replies.records import InboundStatus
+from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus
 from scheduler.services.app import Services
-from scheduler.services.inbox import (
-    InboundStatus,
-    IngestResult,
-    _new_row,
-    ingest_raw,
-    poll_mailbox,
-    process_inbound,
-    purge_raw_messages,
-    release_update,
-)
+from scheduler.services.inbox import IngestResult, _arrived, ingest_raw, process_inbound
+from scheduler.services.mailbox import poll_mailbox, purge_raw_messages
 from scheduler.services.reminders import run_tick
+from scheduler.services.updates import release_update
 from tests.dovecot import DovecotServer
 from tests.service_harness import copy_example_config, make_services
 from tests.smtp_server import SmtpTestServer
@@ -70,17 +63,16 @@ def services(
     return services
 
 
-def _request_to(services: Services, address: str) -> OutboxRow:
+def _request_to(services: Services, address: str) -> OutboxMessage:
     with services.uow_factory() as uow:
         for row in uow.outbox.all():
-            if row.kind == "update_request" and row.to_addresses == [address] and row.token:
-                uow.session.expunge(row)  # type: ignore[union-attr]
+            if row.kind == "update_request" and row.to == (address,) and row.token:
                 return row
     raise AssertionError(f"no update request to {address}")
 
 
 def outlook_reply(
-    request: OutboxRow,
+    request: OutboxMessage,
     body: str,
     *,
     sender: str = HELENE,
@@ -109,11 +101,9 @@ def _updates(services: Services) -> list[tuple[str, str | None, str]]:
         return [(u.ref, u.status, u.text) for u in uow.updates.all()]
 
 
-def _acks(services: Services) -> list[OutboxRow]:
+def _acks(services: Services) -> list[OutboxMessage]:
     with services.uow_factory() as uow:
-        acks = [r for r in uow.outbox.all() if r.kind == "acknowledgement"]
-        uow.session.expunge_all()  # type: ignore[union-attr]
-        return acks
+        return [r for r in uow.outbox.all() if r.kind == "acknowledgement"]
 
 
 def test_a_leads_reply_is_recorded_per_action_moved_and_acknowledged_once(
@@ -279,7 +269,7 @@ def test_a_crash_after_storing_a_message_processes_it_once_on_the_next_poll(
     real = services.uow_factory
     commits = {"n": 0}
 
-    class CrashOnSecondCommit(UnitOfWork):
+    class CrashOnSecondCommit(SqlAlchemyUnitOfWork):
         def commit(self) -> None:
             commits["n"] += 1
             if commits["n"] == 2:  # the first commit stores the raw message
@@ -373,10 +363,12 @@ def test_two_pollers_processing_one_stored_message_at_once_record_it_once(
 ) -> None:
     raw = outlook_reply(_request_to(services, HELENE), "3.1.2 Amber slipping")
     with services.uow_factory() as uow:  # stored by a poller that then died
-        row = _new_row(read_message(raw), "<reply-1@exchange.example.org>", raw, REPLY_TIME, "imap")
-        uow.inbound.add(row)
+        arrived = _arrived(
+            read_message(raw), "<reply-1@exchange.example.org>", raw, REPLY_TIME, "imap"
+        )
+        inbound_id = uow.inbound.add(arrived)
         uow.commit()
-        inbound_id = row.id
+    assert inbound_id is not None
     other = make_services(database_url, services.settings.config_dir, services.settings.data_dir)
     start = threading.Barrier(2)
     results: list[IngestResult] = []
@@ -394,7 +386,7 @@ def test_two_pollers_processing_one_stored_message_at_once_record_it_once(
     assert _updates(services) == [("3.1.2", "Amber", "slipping")]
     assert len(_acks(services)) == 1
     with services.uow_factory() as uow:
-        assert uow.inbound.get_by_id(inbound_id).status == "processed"  # type: ignore[union-attr]
+        assert uow.inbound.get(inbound_id).status == "processed"  # type: ignore[union-attr]
 
 
 def _pdf_text(payload: bytes) -> str:
@@ -435,7 +427,8 @@ def test_raw_messages_are_purged_after_retention_and_the_updates_stay(services: 
     assert purge_raw_messages(services, REPLY_TIME + timedelta(days=89)) == 0
     assert purge_raw_messages(services, REPLY_TIME + timedelta(days=91)) == 1
     with services.uow_factory() as uow:
-        assert [r.raw for r in uow.inbound.with_status(InboundStatus.PROCESSED)] == [None]
+        processed = uow.inbound.with_status(InboundStatus.PROCESSED)
+        assert [uow.inbound.raw_of(m.id) for m in processed] == [None]
     assert _updates(services) == [("3.1.2", "Green", "ok")]
 
 

@@ -20,7 +20,7 @@ from scheduler.adapters.mail_transport import (
     TemporaryFailure,
     transport_for,
 )
-from scheduler.settings import SmtpConfig
+from scheduler.settings import settings_from_env
 from tests.smtp_server import (
     Certificate,
     SmtpTestServer,
@@ -241,9 +241,16 @@ def test_a_server_that_never_answers_times_out_as_a_temporary_failure() -> None:
             SmtpTransport(settings).__enter__()
 
 
-def test_smtp_settings_come_from_the_environment_config() -> None:
-    config = SmtpConfig("smtp.example.org", 465, "csp", PASSWORD, "ssl", timeout=10.0)
-    settings = SmtpSettings.from_config(config)
+def test_smtp_settings_come_from_the_environment_and_never_show_the_password() -> None:
+    settings = settings_from_env(
+        {
+            "CSP_SMTP_HOST": "smtp.example.org",
+            "CSP_SMTP_SECURITY": "ssl",
+            "CSP_SMTP_USER": "csp",
+            "CSP_SMTP_PASSWORD": PASSWORD,
+        }
+    ).smtp
+    assert settings is not None
     assert (settings.host, settings.port, settings.security, settings.user) == (
         "smtp.example.org",
         465,
@@ -251,18 +258,19 @@ def test_smtp_settings_come_from_the_environment_config() -> None:
         "csp",
     )
     assert PASSWORD not in repr(settings)
-    assert isinstance(transport_for(config, Path("outbox")), SmtpTransport)
+    assert isinstance(transport_for(settings, Path("outbox")), SmtpTransport)
 
 
-def fixed_clock() -> datetime:
-    return datetime(2011, 5, 24, 8, 0, 0, 123456, tzinfo=UTC)
+class FixedClock:
+    def now(self) -> datetime:
+        return datetime(2011, 5, 24, 8, 0, 0, 123456, tzinfo=UTC)
 
 
 def test_folder_transport_writes_each_message_as_an_eml_file(tmp_path: Path) -> None:
     # Given an outbox folder that does not exist yet
     folder = tmp_path / "outbox"
     # When two messages are sent through it
-    with FolderTransport(folder, clock=fixed_clock) as transport:
+    with FolderTransport(folder, clock=FixedClock()) as transport:
         transport.send(message(1))
         transport.send(message(2))
     # Then each is a complete .eml named by time and Message-ID, and nothing else is left
@@ -281,7 +289,7 @@ def test_folder_transport_writes_each_message_as_an_eml_file(tmp_path: Path) -> 
 def test_folder_transport_cleans_unsafe_characters_from_the_name(tmp_path: Path) -> None:
     msg = message(1)
     msg.replace_header("Message-ID", "<../../etc/passwd@example.org>")
-    with FolderTransport(tmp_path, clock=fixed_clock) as transport:
+    with FolderTransport(tmp_path, clock=FixedClock()) as transport:
         transport.send(msg)
     (written,) = tmp_path.iterdir()
     assert written.parent == tmp_path

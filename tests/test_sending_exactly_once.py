@@ -19,8 +19,8 @@ from freezegun import freeze_time
 from sqlalchemy import Engine
 
 from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport
-from scheduler.adapters.repositories import OutboxStatus
-from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.reminders import run_tick
 from tests.service_harness import FREEZE_IGNORE, copy_example_config, make_services
@@ -121,7 +121,7 @@ def test_a_crash_before_the_outbox_write_loses_nothing(
 ) -> None:
     real_factory = services.uow_factory
 
-    class CrashOnCommit(UnitOfWork):
+    class CrashOnCommit(SqlAlchemyUnitOfWork):
         def commit(self) -> None:
             raise Crash("before the outbox write is committed")
 
@@ -209,10 +209,9 @@ def test_a_permanent_refusal_marks_the_message_failed_and_sends_the_rest(
         assert len(smtp.messages) == REQUESTS - 1
     with services.uow_factory() as uow:
         failed = [
-            (row.to_addresses, row.last_error or "")
-            for row in uow.outbox.with_status(OutboxStatus.FAILED)
+            (row.to, row.last_error or "") for row in uow.outbox.with_status(OutboxStatus.FAILED)
         ]
-    assert [to for to, _ in failed] == [["ian.dawson@example.org"]]
+    assert [to for to, _ in failed] == [("ian.dawson@example.org",)]
     assert "550" in failed[0][1]
 
 

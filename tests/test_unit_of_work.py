@@ -6,22 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from scheduler.adapters.orm import OutboxRow
-from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.records import RecordedUpdate
+from scheduler.domain.schedule.notification import Notification, NotificationKind
+from scheduler.domain.schedule.outbox import OutboxMessage, queued_message
+from scheduler.services.unit_of_work import UnitOfWork
 
 NOW = datetime(2011, 5, 24, 8, 0, tzinfo=UTC)
 
 
-def _row(key: str) -> OutboxRow:
-    return OutboxRow(
-        key=key,
-        kind="update_request",
-        status="pending",
-        created_at=NOW,
-        scheduled_for=NOW,
-        send_after=NOW,
-        attempts=0,
-    )
+def _row(key: str) -> OutboxMessage:
+    notification = Notification(key, NotificationKind.UPDATE_REQUEST, NOW, ("x@example.org",))
+    return queued_message(notification, NOW)
 
 
 def test_rows_added_without_commit_are_gone(uow_factory: Callable[[], UnitOfWork]) -> None:
@@ -49,7 +45,6 @@ def test_the_latest_status_of_a_ref_belongs_to_its_own_years_plan(
     from dataclasses import replace
     from datetime import date
 
-    from scheduler.adapters.orm import UpdateRow
     from tests.domain_examples import lancaster_plan
 
     this_year = lancaster_plan()
@@ -62,15 +57,19 @@ def test_the_latest_status_of_a_ref_belongs_to_its_own_years_plan(
     with uow_factory() as uow:
         uow.plans.save(this_year, "a.yaml", NOW)
         uow.plans.save(next_year, "b.yaml", NOW)
-        uow.updates.add(
-            UpdateRow(
-                plan_id=uow.plans.id_of(this_year.name),
-                ref="3.1.1",
-                status="Green",
-                text="done",
-                received_at=NOW,
-                sender="x@y",
-            )
+        uow.updates.add_all(
+            [
+                RecordedUpdate(
+                    ref="3.1.1",
+                    status=Status.GREEN,
+                    text="done",
+                    received_at=NOW,
+                    sender="x@y",
+                    lead_name=None,
+                    meeting=None,
+                    plan_id=uow.plans.id_of(this_year.name),
+                )
+            ]
         )
         uow.commit()
     with uow_factory() as uow:

@@ -10,15 +10,30 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.domain.errors import UserError
+from scheduler.domain.errors import ConfigError, UserError
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
 class SchemaOutOfDate(UserError):
     """The database schema is behind the code: run `csp db upgrade`."""
+
+
+def check_database_url(url: str) -> str:
+    """`url` if SQLAlchemy can use it; else a one-line error naming CSP_DATABASE_URL."""
+    try:
+        make_url(url).get_dialect()
+    except NoSuchModuleError:
+        scheme = url.partition(":")[0]
+        message = f"CSP_DATABASE_URL: unknown database kind {scheme!r} (sqlite, postgresql+psycopg)"
+        raise ConfigError("environment", None, message) from None
+    except ArgumentError:
+        message = "CSP_DATABASE_URL is not a database URL (e.g. sqlite:///data/csp.sqlite3)"
+        raise ConfigError("environment", None, message) from None
+    return url
 
 
 def make_engine(url: str) -> Engine:

@@ -22,10 +22,9 @@ import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
-from typing import Literal, get_args
 
 from imapclient import IMAPClient
 from imapclient.exceptions import (
@@ -34,36 +33,13 @@ from imapclient.exceptions import (
     LoginError,
 )
 
-Security = Literal["ssl", "starttls", "none"]
+from scheduler.settings import ImapSettings, Security
+
+__all__ = ["ImapSettings", "Security"]
 
 FETCH_BATCH = 50
 _BODY = b"BODY[]"
 _INTERNALDATE = b"INTERNALDATE"
-
-
-@dataclass(frozen=True)
-class ImapSettings:
-    """Where the mailbox is and how to reach it; `ca_file` replaces the system CAs."""
-
-    host: str
-    port: int
-    user: str
-    password: str = field(repr=False)
-    folder: str = "INBOX"
-    security: Security = "ssl"
-    processed_folder: str = "Processed"
-    review_folder: str = "Needs review"
-    ca_file: str | None = None
-    timeout: float = 30.0
-
-    def __post_init__(self) -> None:
-        if self.security not in get_args(Security):
-            allowed = ", ".join(get_args(Security))
-            raise ValueError(f"IMAP security must be one of {allowed}, not {self.security!r}")
-
-    @property
-    def address(self) -> str:
-        return f"{self.host}:{self.port}"
 
 
 @dataclass(frozen=True)

@@ -14,19 +14,18 @@ import re
 import smtplib
 import ssl
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, NoReturn, Protocol, Self
+from typing import NoReturn, Protocol, Self
 
-if TYPE_CHECKING:
-    from scheduler.settings import SmtpConfig
+from scheduler.clock import Clock, SystemClock
+from scheduler.settings import Security, SmtpSettings
+
+__all__ = ["Security", "SmtpSettings"]
 
 log = logging.getLogger(__name__)
-
-Security = Literal["starttls", "ssl", "none"]
 
 
 class TemporaryFailure(Exception):
@@ -66,39 +65,6 @@ class MailTransport(Protocol):
     ) -> None:
         """Hand on a message already rendered to bytes (as stored in the outbox), unchanged."""
         ...
-
-
-@dataclass(frozen=True)
-class SmtpSettings:
-    """How to reach the SMTP server; `ca_file` trusts a private CA (tests, in-house relays)."""
-
-    host: str
-    port: int
-    user: str | None = None
-    password: str | None = field(default=None, repr=False)
-    security: Security = "starttls"
-    timeout: float = 30.0
-    ca_file: Path | None = None
-    local_hostname: str | None = None
-
-    @classmethod
-    def from_config(cls, config: SmtpConfig) -> SmtpSettings:
-        """From the settings read from the environment."""
-        security: Security
-        if config.security == "ssl":
-            security = "ssl"
-        elif config.security == "none":
-            security = "none"
-        else:
-            security = "starttls"
-        return cls(
-            host=config.host,
-            port=config.port,
-            user=config.user,
-            password=config.password,
-            security=security,
-            timeout=config.timeout,
-        )
 
 
 # RFC 4954: authentication required, too weak, credentials invalid, encryption required.
@@ -310,11 +276,9 @@ class FolderTransport:
     never sees half a message.
     """
 
-    def __init__(
-        self, folder: Path, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
+    def __init__(self, folder: Path, *, clock: Clock | None = None) -> None:
         self.folder = folder
-        self._clock = clock
+        self._clock = clock or SystemClock()
 
     def __enter__(self) -> Self:
         try:
@@ -341,7 +305,7 @@ class FolderTransport:
         if not message_id:
             raise PermanentFailure("message has no Message-ID")
         data = raw
-        stamp = self._clock().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = self._clock.now().astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         name = f"{stamp}-{_UNSAFE.sub('_', str(message_id).strip('<> ')).strip('._')}.eml"
         final = self.folder / name
         temporary = self.folder / f".{name}.tmp"
@@ -357,8 +321,8 @@ class FolderTransport:
         log.info("wrote %s", final.name)
 
 
-def transport_for(smtp: SmtpConfig | None, outbox_dir: Path) -> MailTransport:
+def transport_for(smtp: SmtpSettings | None, outbox_dir: Path) -> MailTransport:
     """SMTP when configured, else the folder of .eml files."""
     if smtp is None:
         return FolderTransport(outbox_dir)
-    return SmtpTransport(SmtpSettings.from_config(smtp))
+    return SmtpTransport(smtp)

@@ -1,4 +1,4 @@
-"""The unit of work: one transaction, and the repositories that read and write inside it."""
+"""The unit of work on SQLAlchemy: one session, one transaction, and its repositories."""
 
 from __future__ import annotations
 
@@ -6,40 +6,51 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from types import TracebackType
+from typing import Self
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from scheduler.adapters.repositories import (
-    AuditRepository,
-    InboundRepository,
-    OutboxRepository,
-    PlanRepository,
-    UpdateRepository,
-)
+from scheduler.adapters.inbound_repository import InboundRepository
+from scheduler.adapters.outbox_repository import OutboxRepository
+from scheduler.adapters.plan_repository import PlanRepository
+from scheduler.adapters.update_repository import AuditRepository, UpdateRepository
+from scheduler.domain.errors import WriteConflict
 
 
 class _CommittingOutbox(OutboxRepository):
-    def mark_sent(self, row_id: int, worker: str, now: datetime) -> bool:
-        owned = super().mark_sent(row_id, worker, now)
+    def mark_sent(self, message_id: int, worker: str, now: datetime) -> bool:
+        owned = super().mark_sent(message_id, worker, now)
         self.session.commit()
         return owned
 
 
-class UnitOfWork:
+class SqlAlchemyUnitOfWork:
     """`with uow:` opens a transaction; leaving without `commit()` rolls it back."""
 
-    def __init__(self, sessions: sessionmaker[Session] | Callable[[], Session]) -> None:
-        self._sessions = sessions
-        self.session: Session | None = None
+    plans: PlanRepository
+    outbox: OutboxRepository
+    inbound: InboundRepository
+    updates: UpdateRepository
+    audit: AuditRepository
 
-    def __enter__(self) -> UnitOfWork:
-        self.session = self._sessions()
-        self.plans = PlanRepository(self.session)
-        self.outbox = OutboxRepository(self.session)
-        self.inbound = InboundRepository(self.session)
-        self.updates = UpdateRepository(self.session)
-        self.audit = AuditRepository(self.session)
+    def __init__(self, sessions: Callable[[], Session]) -> None:
+        self._sessions = sessions
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        assert self._session is not None, "the unit of work is not open"
+        return self._session
+
+    def __enter__(self) -> Self:
+        self._session = session = self._sessions()
+        self.plans = PlanRepository(session)
+        self.outbox = OutboxRepository(session)
+        self.inbound = InboundRepository(session)
+        self.updates = UpdateRepository(session)
+        self.audit = AuditRepository(session)
         return self
 
     def __exit__(
@@ -48,10 +59,9 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self.session is not None
         self.session.rollback()
         self.session.close()
-        self.session = None
+        self._session = None
 
     @contextmanager
     def statements_that_commit(self) -> Iterator[OutboxRepository]:
@@ -61,7 +71,6 @@ class UnitOfWork:
         what marking each message sent the moment it is accepted costs; SQLite keeps ordinary
         transactions, committed after each statement.
         """
-        assert self.session is not None
         engine = self.session.get_bind()
         assert isinstance(engine, Engine)
         if engine.dialect.name != "postgresql":
@@ -73,9 +82,20 @@ class UnitOfWork:
                 yield OutboxRepository(session)
 
     def commit(self) -> None:
-        assert self.session is not None
-        self.session.commit()
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            raise WriteConflict(str(exc.orig)) from exc
 
     def rollback(self) -> None:
-        assert self.session is not None
         self.session.rollback()
+
+
+def unit_of_work_factory(database_url: str) -> Callable[[], SqlAlchemyUnitOfWork]:
+    """Units of work on the database at `database_url`; refuses an out-of-date schema."""
+    from scheduler.adapters.database import make_engine, require_current_schema, session_factory
+
+    engine = make_engine(database_url)
+    require_current_schema(engine)
+    sessions = session_factory(engine)
+    return lambda: SqlAlchemyUnitOfWork(sessions)

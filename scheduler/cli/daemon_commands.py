@@ -112,15 +112,15 @@ def status(ctx: CliContext, as_json: bool) -> None:
         click.echo(f"  not replied: {', '.join(report.not_replied) or 'nobody'}")
     click.echo("due in the next 14 days:" if report.due_soon else "nothing due in 14 days")
     for item in report.due_soon:
-        click.echo(f"  {item['at']}  {item['kind']}  {', '.join(item['refs'])}")  # type: ignore[arg-type]
+        click.echo(f"  {item.at}  {item.kind}  {', '.join(item.refs)}")
     click.echo(f"waiting to send: {report.pending}")
-    for item in report.failed:
-        click.echo(f"failed: {item['kind']} to {', '.join(item['to'])}: {item['error']}")  # type: ignore[arg-type]
+    for failed in report.failed:
+        click.echo(f"failed: {failed.kind} to {', '.join(failed.to)}: {failed.error}")
     for address in report.failing_addresses:
         click.echo(f"failing address (bounced): {address}")
-    for item in report.needs_review:
+    for review in report.needs_review:
         click.echo(
-            f"needs review: message {item['id']} from {item['from'] or '?'}: {item['reason']}"
+            f"needs review: message {review.id} from {review.from_address or '?'}: {review.reason}"
         )
 
 

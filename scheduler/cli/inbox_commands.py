@@ -29,7 +29,7 @@ def inbox() -> None:
 @click.pass_obj
 def poll(ctx: CliContext) -> None:
     """Fetch new messages from the IMAP mailbox now, record them, move them out of the inbox."""
-    from scheduler.services.inbox import poll_mailbox
+    from scheduler.services.mailbox import poll_mailbox
 
     report = poll_mailbox(ctx.services, SystemClock().now())
     if report.error:
@@ -107,32 +107,32 @@ def updates() -> None:
 @click.pass_obj
 def list_(ctx: CliContext, held: bool, as_json: bool) -> None:
     """List recorded updates, newest last."""
-    with ctx.unit_of_work() as uow:
-        rows = [
-            {
-                "id": r.id,
-                "ref": r.ref,
-                "status": r.status,
-                "text": r.text,
-                "received_at": r.received_at.isoformat(),
-                "sender": r.sender,
-                "meeting": r.meeting.isoformat() if r.meeting else None,
-                "unstructured": r.unstructured,
-                "held_for_review": r.held_for_review and r.released_at is None,
-                "personal_data": r.personal_data_kinds,
-            }
-            for r in uow.updates.all()
-            if not held or (r.held_for_review and r.released_at is None)
-        ]
+    from scheduler.services.updates import recorded_updates
+
+    listed = recorded_updates(ctx.services, held_only=held)
     if as_json:
-        echo_json(rows)
-        return
-    for row in rows:
-        flag = "  [held: " + ", ".join(row["personal_data"]) + "]" if row["held_for_review"] else ""  # type: ignore[arg-type]
-        click.echo(
-            f"{row['id']:>5}  {row['ref']:<8} {row['status'] or '-':<9} "
-            f"{shorten(str(row['text']), 50)}{flag}"
+        echo_json(
+            [
+                {
+                    "id": u.id,
+                    "ref": u.ref,
+                    "status": u.status.value if u.status else None,
+                    "text": u.text,
+                    "received_at": u.received_at.isoformat(),
+                    "sender": u.sender,
+                    "meeting": u.meeting.isoformat() if u.meeting else None,
+                    "unstructured": u.unstructured,
+                    "held_for_review": u.held,
+                    "personal_data": list(u.personal_data_kinds),
+                }
+                for u in listed
+            ]
         )
+        return
+    for u in listed:
+        flag = f"  [held: {', '.join(u.personal_data_kinds)}]" if u.held else ""
+        status = u.status.value if u.status else "-"
+        click.echo(f"{u.id:>5}  {u.ref:<8} {status:<9} {shorten(u.text, 50)}{flag}")
 
 
 @updates.command()
@@ -140,7 +140,7 @@ def list_(ctx: CliContext, held: bool, as_json: bool) -> None:
 @click.pass_obj
 def release(ctx: CliContext, update_id: int) -> None:
     """Release an update held for personal data, so it appears in packs."""
-    from scheduler.services.inbox import release_update
+    from scheduler.services.updates import release_update
 
-    row = release_update(ctx.services, update_id, SystemClock().now())
-    click.echo(f"released update {update_id} ({row.ref})")
+    released = release_update(ctx.services, update_id, SystemClock().now())
+    click.echo(f"released update {update_id} ({released.ref})")

@@ -111,8 +111,7 @@ def load(ctx: CliContext, plan_file: Path) -> None:
         click.echo(f"warning: {warning}", err=True)
     from scheduler.clock import SystemClock
 
-    with ctx.unit_of_work() as uow:
-        summary = load_plan(uow, loaded, str(plan_file), SystemClock().now())
+    summary = load_plan(ctx.unit_of_work, loaded, str(plan_file), SystemClock().now())
     verb = "loaded" if summary.created else "reloaded"
     click.echo(
         f"{verb} {summary.plan_name}: {len(summary.actions_added)} added, "

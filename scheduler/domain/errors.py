@@ -32,3 +32,7 @@ class TimescaleError(ValueError):
         self.text = text
         self.detail = detail
         super().__init__(f"cannot read timescale {text!r}: {detail}")
+
+
+class WriteConflict(Exception):
+    """Another process wrote the same unique thing at the same moment; trying again is safe."""

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 
 from scheduler.adapters.database import make_engine, require_current_schema, session_factory
 from scheduler.adapters.mail_transport import MailTransport, transport_for
-from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.services.configuration import ConfigurationSource
+from scheduler.services.unit_of_work import UnitOfWork
 from scheduler.settings import Settings
 
 
@@ -43,7 +44,7 @@ def build_services(settings: Settings, *, check_schema: bool = True) -> Services
     open_transport, transport_label = transport_factory(settings)
     return Services(
         settings=settings,
-        uow_factory=lambda: UnitOfWork(sessions),
+        uow_factory=lambda: SqlAlchemyUnitOfWork(sessions),
         config=ConfigurationSource(settings.config_dir, default_timezone=settings.timezone),
         open_transport=open_transport,
         database_label=engine.url.render_as_string(hide_password=True),

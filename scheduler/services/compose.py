@@ -14,7 +14,7 @@ import secrets
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -175,7 +175,7 @@ def compose_message(
     from_address: str,
     reply_to: str,
     templates_dir: Path,
-    now: datetime | None = None,
+    now: datetime,
     attachments: Sequence[Attachment] = (),
 ) -> EmailMessage:
     """The complete email for a due notification, ready for a MailTransport.
@@ -190,7 +190,7 @@ def compose_message(
         raise ValueError(f"Message-ID must look like <id@domain>, got {message_id!r}")
     if not notification.to:
         raise ValueError(f"notification {notification.key} has no recipient")
-    moment = now or datetime.now(UTC)
+    moment = now
     reply_address = plus_address(reply_to, token)
     rendered = render_email(
         ctx,

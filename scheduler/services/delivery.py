@@ -9,8 +9,7 @@ the recipient's mail client can tell it is the same message. SMTP offers nothing
 from __future__ import annotations
 
 import logging
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.parser import BytesHeaderParser
@@ -18,10 +17,12 @@ from email.policy import compat32
 from email.utils import parseaddr
 
 from scheduler.adapters.mail_transport import MailTransport, PermanentFailure, TemporaryFailure
-from scheduler.adapters.orm import OutboxRow
-from scheduler.adapters.repositories import OutboxRepository, OutboxStatus
-from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.clock import Clock, ElapsedClock
+from scheduler.domain.schedule.meeting import meeting_has_passed
+from scheduler.domain.schedule.notification import NotificationKind
+from scheduler.domain.schedule.outbox import OutboxMessage
 from scheduler.events import log_event
+from scheduler.services.unit_of_work import OutboxStore, UnitOfWork
 
 LEASE = timedelta(minutes=10)
 MAX_BACKOFF = timedelta(hours=1)
@@ -41,9 +42,11 @@ class DeliveryReport:
 
 @dataclass(frozen=True)
 class _Claimed:
+    """What sending a claimed message needs, read once when it is claimed."""
+
     id: int
     key: str
-    kind: str
+    kind: NotificationKind
     raw: bytes
     sender: str
     recipients: tuple[str, ...]
@@ -52,8 +55,6 @@ class _Claimed:
     meeting: date | None
 
 
-# Emails about a meeting are no use once it is over: one stuck in retries is not sent late.
-_MEETING_BOUND = {"update_request", "update_chaser", "agenda_pack", "agenda_addendum"}
 # An error that is neither the server's nor the message's (a bug): retried, then given up.
 MAX_UNEXPECTED_ATTEMPTS = 5
 
@@ -61,22 +62,21 @@ MAX_UNEXPECTED_ATTEMPTS = 5
 def deliver_pending(
     uow_factory: Callable[[], UnitOfWork],
     open_transport: Callable[[], MailTransport],
-    now: datetime,
+    clock: Clock,
     worker: str,
     *,
+    meeting_starts: Mapping[date, datetime],
     batch_size: int = 1000,
-    clock: Callable[[], datetime] | None = None,
 ) -> DeliveryReport:
-    """Send every claimable outbox message that is due at `now`; returns what happened.
+    """Send every claimable outbox message that is due now; returns what happened.
 
-    `clock` tells the time while the batch goes (default: `now` plus the time elapsed since the
-    call); the claim's lease is renewed from it, and a message whose claim another worker took
-    over is not sent.
+    The clock is read for each message: the claim's lease is renewed from it, a message whose
+    claim another worker took over is not sent, and nor is one whose meeting has started
+    (`meeting_starts`, by meeting date) while it waited.
     """
-    started = time.monotonic()
-    read_clock = clock or (lambda: now + timedelta(seconds=time.monotonic() - started))
+    now = clock.now()
     with uow_factory() as uow:
-        claimed = [_snapshot(row) for row in uow.outbox.claim(worker, now, LEASE, batch_size)]
+        claimed = [_snapshot(m) for m in uow.outbox.claim(worker, now, LEASE, batch_size)]
         uow.commit()
     if not claimed:
         return DeliveryReport()
@@ -91,18 +91,14 @@ def deliver_pending(
         ):
             while remaining:
                 message = remaining.pop(0)
-                moment = read_clock()
+                moment = clock.now()
                 if moment >= lease_until - LEASE / 2:
                     held = _renew_lease(uow_factory, [message, *remaining], worker, moment)
                     lease_until = moment + LEASE
                     remaining = [m for m in remaining if m.id in held]
                     if message.id not in held:
                         continue
-                if (
-                    message.kind in _MEETING_BOUND
-                    and message.meeting
-                    and (moment.date() > message.meeting)
-                ):
+                if _too_late(message, meeting_starts, moment):
                     _mark_skipped(uow_factory, message, worker, "its meeting has passed")
                     continue
                 try:
@@ -131,24 +127,47 @@ def deliver_pending(
     except TemporaryFailure as exc:
         # The server is unreachable, dropped us or refused for now: the rest wait for a retry.
         for message in remaining:
-            _mark_retry(uow_factory, message, worker, read_clock(), str(exc))
+            _mark_retry(uow_factory, message, worker, clock.now(), str(exc))
             retried += 1
     return DeliveryReport(sent, retried, failed)
 
 
-def _snapshot(row: OutboxRow) -> _Claimed:
-    assert row.raw is not None, f"outbox row {row.key} has no rendered message"
-    headers = BytesHeaderParser(policy=compat32).parsebytes(row.raw)
+def deliver_from(
+    uow_factory: Callable[[], UnitOfWork],
+    open_transport: Callable[[], MailTransport],
+    now: datetime,
+    worker: str,
+    *,
+    meeting_starts: Mapping[date, datetime],
+) -> DeliveryReport:
+    """`deliver_pending` for a job that read the time once: the batch's clock starts at `now`."""
+    return deliver_pending(
+        uow_factory, open_transport, ElapsedClock(now), worker, meeting_starts=meeting_starts
+    )
+
+
+def _too_late(message: _Claimed, starts: Mapping[date, datetime], moment: datetime) -> bool:
+    if not message.kind.about_a_meeting or message.meeting is None:
+        return False
+    return meeting_has_passed(starts.get(message.meeting), moment)
+
+
+def _snapshot(message: OutboxMessage) -> _Claimed:
+    assert message.rendering is not None and message.id is not None, (
+        f"outbox message {message.key} has no rendered email"
+    )
+    raw = message.rendering.raw
+    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
     return _Claimed(
-        id=row.id,
-        key=row.key,
-        kind=row.kind,
-        raw=row.raw,
+        id=message.id,
+        key=message.key,
+        kind=message.kind,
+        raw=raw,
         sender=parseaddr(str(headers.get("From", "")))[1],
-        recipients=(*row.to_addresses, *row.cc_addresses),
-        message_id=row.message_id,
-        attempts=row.attempts,
-        meeting=row.meeting,
+        recipients=message.recipients,
+        message_id=message.message_id,
+        attempts=message.attempts,
+        meeting=message.meeting,
     )
 
 
@@ -165,34 +184,18 @@ def _renew_lease(
     return held
 
 
-def _update_owned(
-    uow_factory: Callable[[], UnitOfWork],
-    message: _Claimed,
-    worker: str,
-    change: Callable[[OutboxRow, UnitOfWork], None],
-) -> OutboxRow | None:
-    """Apply `change` to the row and commit, if this worker still holds its claim."""
-    with uow_factory() as uow:
-        row = uow.outbox.get(message.id)
-        if row is None or row.claimed_by != worker or row.status != OutboxStatus.SENDING:
-            log_event("lease_lost", logging.WARNING, key=message.key, worker=worker)
-            return None
-        row.attempts += 1
-        row.lease_until = None
-        change(row, uow)
-        uow.commit()
-        return row
+def _lease_lost(message: _Claimed, worker: str) -> None:
+    log_event("lease_lost", logging.WARNING, key=message.key, worker=worker)
 
 
-def _mark_sent(marks: OutboxRepository, message: _Claimed, worker: str, now: datetime) -> int:
+def _mark_sent(marks: OutboxStore, message: _Claimed, worker: str, now: datetime) -> int:
     """Record the send in one committed conditional update; 0 if the claim was lost meanwhile."""
-    owned = marks.mark_sent(message.id, worker, now)
-    if not owned:
-        log_event("lease_lost", logging.WARNING, key=message.key, worker=worker)
+    if not marks.mark_sent(message.id, worker, now):
+        _lease_lost(message, worker)
         return 0
     log_event(
         "sent",
-        kind=message.kind,
+        kind=message.kind.value,
         key=message.key,
         to=list(message.recipients),
         message_id=message.message_id,
@@ -209,35 +212,37 @@ def _mark_retry(
     *,
     give_up_after: int | None = None,
 ) -> None:
-    def deferred(row: OutboxRow, uow: UnitOfWork) -> None:
-        if give_up_after is not None and row.attempts >= give_up_after:
-            row.status, row.last_error = OutboxStatus.FAILED, reason
-            uow.audit.record(now, "send_failed", message.key, kind=message.kind, reason=reason)
-            return
-        row.status, row.claimed_by, row.last_error = OutboxStatus.PENDING, None, reason
-        row.send_after = now + backoff(row.attempts)
-
-    row = _update_owned(uow_factory, message, worker, deferred)
-    if row is not None:
-        level = logging.ERROR if row.status == OutboxStatus.FAILED else logging.WARNING
-        log_event(
-            "send_deferred" if row.status == OutboxStatus.PENDING else "send_failed",
-            level,
-            kind=message.kind,
-            key=message.key,
-            reason=reason,
-            retry_at=row.send_after.isoformat(),
-        )
+    attempts = message.attempts + 1  # the claimer alone counts attempts while it holds a claim
+    if give_up_after is not None and attempts >= give_up_after:
+        _mark_failed(uow_factory, message, worker, now, reason)
+        return
+    retry_at = now + backoff(attempts)
+    with uow_factory() as uow:
+        owned = uow.outbox.mark_for_retry(message.id, worker, reason, retry_at)
+        uow.commit()
+    if not owned:
+        _lease_lost(message, worker)
+        return
+    log_event(
+        "send_deferred",
+        logging.WARNING,
+        kind=message.kind.value,
+        key=message.key,
+        reason=reason,
+        retry_at=retry_at.isoformat(),
+    )
 
 
 def _mark_skipped(
     uow_factory: Callable[[], UnitOfWork], message: _Claimed, worker: str, reason: str
 ) -> None:
-    def skipped(row: OutboxRow, uow: UnitOfWork) -> None:
-        row.status, row.reason = OutboxStatus.SKIPPED, reason
-
-    if _update_owned(uow_factory, message, worker, skipped) is not None:
-        log_event("not_sent", kind=message.kind, key=message.key, reason=reason)
+    with uow_factory() as uow:
+        owned = uow.outbox.mark_skipped(message.id, worker, reason)
+        uow.commit()
+    if not owned:
+        _lease_lost(message, worker)
+        return
+    log_event("not_sent", kind=message.kind.value, key=message.key, reason=reason)
 
 
 def _mark_failed(
@@ -247,16 +252,21 @@ def _mark_failed(
     now: datetime,
     reason: str,
 ) -> None:
-    def failed(row: OutboxRow, uow: UnitOfWork) -> None:
-        row.status, row.last_error = OutboxStatus.FAILED, reason
-        uow.audit.record(now, "send_failed", message.key, kind=message.kind, reason=reason)
-
-    if _update_owned(uow_factory, message, worker, failed) is not None:
-        log_event(
-            "send_failed",
-            logging.ERROR,
-            kind=message.kind,
-            key=message.key,
-            to=list(message.recipients),
-            reason=reason,
-        )
+    with uow_factory() as uow:
+        owned = uow.outbox.mark_failed(message.id, worker, reason)
+        if owned:
+            uow.audit.record(
+                now, "send_failed", message.key, kind=message.kind.value, reason=reason
+            )
+        uow.commit()
+    if not owned:
+        _lease_lost(message, worker)
+        return
+    log_event(
+        "send_failed",
+        logging.ERROR,
+        kind=message.kind.value,
+        key=message.key,
+        to=list(message.recipients),
+        reason=reason,
+    )

@@ -7,17 +7,17 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scheduler.adapters.pack_render import PackFiles, render_pack
-from scheduler.adapters.repositories import OutboxStatus
-from scheduler.adapters.unit_of_work import UnitOfWork
 from scheduler.domain.errors import ConfigError
 from scheduler.domain.pack.content import PackAttachment, PackInput
 from scheduler.domain.pack.settings import PackConfig
 from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.schedule.due import lead_email_key
+from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_text
-from scheduler.services.pack_timeline import as_action_update, pack_compiled_at
+from scheduler.services.pack_timeline import pack_compiled_at
+from scheduler.services.unit_of_work import UnitOfWork
 
 
 def pack_folder(services: Services, meeting: date, *, addendum: bool, private: bool) -> Path:
@@ -59,9 +59,9 @@ def build_meeting_pack(
             previous_meeting=meetings[index - 1] if index > 0 else None,
             next_meeting=meetings[index + 1] if index + 1 < len(meetings) else None,
             updates=tuple(
-                as_action_update(row)
-                for row in uow.updates.latest_by_ref(plan.name).values()
-                if plan.action(row.ref) or _is_priority(plan, row.ref)
+                update.as_action_update()
+                for update in uow.updates.latest_by_ref(plan.name).values()
+                if plan.action(update.ref) or _is_priority(plan, update.ref)
             ),
             replied_leads=_replied_leads(uow, plan, meeting_date),
             away_leads=_away_leads(uow, plan, meeting_date),
@@ -83,7 +83,7 @@ def meeting_has_private_items(services: Services, config: Configuration, meeting
     if config.pack is not None and any(item.private for item in config.pack.agenda):
         return True
     with services.uow_factory() as uow:
-        return any(u.private and u.meeting == meeting for u in uow.updates.all()) or any(
+        return uow.updates.any_private_for(meeting) or any(
             a.private for a in uow.inbound.attachments_for_meeting(meeting)
         )
 
@@ -115,40 +115,36 @@ def _replied_leads(uow: UnitOfWork, plan: Plan, meeting: date) -> frozenset[str]
 def _away_leads(uow: UnitOfWork, plan: Plan, meeting: date) -> dict[str, date | None]:
     names = _lead_names_by_address(plan)
     return {
-        names[row.address]: row.away_until
-        for row in uow.inbound.away_for_meeting(meeting)
-        if row.address in names
+        names[notice.address]: notice.away_until
+        for notice in uow.inbound.away_for_meeting(meeting)
+        if notice.address in names
     }
 
 
 def _attachments(uow: UnitOfWork, meeting: date) -> tuple[PackAttachment, ...]:
-    attachments = []
-    for row in uow.inbound.attachments_for_meeting(meeting):
-        inbound = uow.inbound.get_by_id(row.inbound_id)
-        attachments.append(
-            PackAttachment(
-                filename=row.filename,
-                content_type=row.content_type,
-                payload=row.payload,
-                from_lead=row.lead_name or "",
-                private=row.private,
-                received_at=inbound.received_at if inbound else None,
-            )
+    return tuple(
+        PackAttachment(
+            filename=attachment.filename,
+            content_type=attachment.content_type,
+            payload=attachment.payload,
+            from_lead=attachment.lead_name or "",
+            private=attachment.private,
+            received_at=attachment.received_at,
         )
-    return tuple(attachments)
+        for attachment in uow.inbound.attachments_for_meeting(meeting)
+    )
 
 
 def _failures(uow: UnitOfWork, tz: ZoneInfo) -> tuple[str, ...]:
     """Emails that could not be delivered, in words for the partnership (no error codes)."""
     failed = []
-    for row in uow.outbox.with_status(OutboxStatus.FAILED):
-        who = row.lead_name or ", ".join(row.to_addresses)
-        when = row.scheduled_for.astimezone(tz)
-        failed.append(
-            f"{row.kind.replace('_', ' ').capitalize()} to {who}, {when.day} {when:%B %Y}"
-        )
+    for message in uow.outbox.with_status(OutboxStatus.FAILED):
+        who = message.lead_name or ", ".join(message.to)
+        when = message.scheduled_for.astimezone(tz)
+        kind = message.kind.value.replace("_", " ").capitalize()
+        failed.append(f"{kind} to {who}, {when.day} {when:%B %Y}")
     bounced = [
-        f"Email to {row.address} bounced (since {row.failing_since:%d %B %Y})"
-        for row in uow.inbound.failing_addresses()
+        f"Email to {failing.address} bounced (since {failing.failing_since:%d %B %Y})"
+        for failing in uow.inbound.failing_addresses()
     ]
     return tuple(failed + bounced)

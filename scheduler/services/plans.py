@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
-from scheduler.adapters.repositories import PlanLoadSummary
-from scheduler.adapters.unit_of_work import UnitOfWork
-from scheduler.domain.errors import PlanError
+from scheduler.domain.errors import PlanError, WriteConflict
 from scheduler.domain.plan.document import parse_plan_document
+from scheduler.domain.plan.loading import PlanLoadSummary
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.plan.yaml_file import load_plan_yaml, plan_to_yaml, validate_plan_yaml
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_people, read_text
+from scheduler.services.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)
@@ -54,19 +53,22 @@ def validate_plan_file(path: Path, config_dir: Path) -> list[PlanError]:
         return [exc]
 
 
-def load_plan(uow: UnitOfWork, plan: Plan, source: str, now: datetime) -> PlanLoadSummary:
+def load_plan(
+    uow_factory: Callable[[], UnitOfWork], plan: Plan, source: str, now: datetime
+) -> PlanLoadSummary:
     """Load or reload a plan in one transaction; same refs update, removed ones are archived."""
-    summary = uow.plans.save(plan, source, now)
-    uow.audit.record(
-        now,
-        "plan_loaded",
-        plan.name,
-        source=source,
-        added=list(summary.actions_added),
-        updated=list(summary.actions_updated),
-        archived=list(summary.actions_archived),
-    )
-    uow.commit()
+    with uow_factory() as uow:
+        summary = uow.plans.save(plan, source, now)
+        uow.audit.record(
+            now,
+            "plan_loaded",
+            plan.name,
+            source=source,
+            added=list(summary.actions_added),
+            updated=list(summary.actions_updated),
+            archived=list(summary.actions_archived),
+        )
+        uow.commit()
     return summary
 
 
@@ -79,7 +81,7 @@ def sync_configuration(services: Services, config: Configuration, now: datetime)
         try:
             _save_configuration(services, config, now)
             break
-        except IntegrityError:  # another daemon loaded the same plan at the same moment
+        except WriteConflict:  # another daemon loaded the same plan at the same moment
             if attempt == 2:
                 raise
     services.loaded_config_version = version
@@ -91,12 +93,7 @@ def _save_configuration(services: Services, config: Configuration, now: datetime
     with services.uow_factory() as uow:
         for source, plan in config.plans:
             summary = uow.plans.save(plan, source, now)
-            if (
-                summary.created
-                or summary.actions_added
-                or summary.actions_updated
-                or (summary.actions_archived)
-            ):
+            if summary.changed:
                 uow.audit.record(now, "plan_loaded", plan.name, source=source)
                 log_event(
                     "plan_loaded",

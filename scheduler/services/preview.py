@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.adapters.repositories import OutboxStatus
-from scheduler.adapters.unit_of_work import UnitOfWork
+from scheduler.domain.replies.records import InboundStatus
 from scheduler.domain.schedule.due import lead_email_key, scheduled_notifications
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import Notification
+from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.domain.schedule.simulation import notification_to_json, simulate
 from scheduler.services.compose import EmailContext, MilestoneLine, subject_line
 from scheduler.services.configuration import Configuration
+from scheduler.services.unit_of_work import UnitOfWork
 
 
 def subject_for(config: Configuration, templates_dir: Path) -> object:
@@ -76,15 +77,56 @@ def _start_of(day: object, config: Configuration) -> datetime:
 
 
 @dataclass(frozen=True)
+class DueItem:
+    """An email or a milestone due soon; `at` is ISO (a moment for emails, a day otherwise)."""
+
+    at: str
+    kind: str
+    to: tuple[str, ...]
+    refs: tuple[str, ...]
+    label: str | None = None  # a milestone's label
+
+    def as_json(self) -> dict[str, object]:
+        shown: dict[str, object] = {
+            "at": self.at,
+            "kind": self.kind,
+            "to": list(self.to),
+            "refs": list(self.refs),
+        }
+        if self.label is not None:
+            shown["label"] = self.label
+        return shown
+
+
+@dataclass(frozen=True)
+class FailedEmail:
+    key: str
+    kind: str
+    to: tuple[str, ...]
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    """A received message a person must look at, and why."""
+
+    id: int
+    from_address: str | None
+    subject: str
+    received_at: datetime
+    reason: str | None
+
+
+@dataclass(frozen=True)
 class StatusReport:
     next_meeting: Meeting | None
     replied: list[str]
     not_replied: list[str]
-    due_soon: list[dict[str, object]]
-    failed: list[dict[str, object]]
+    due_soon: list[DueItem]
+    failed: list[FailedEmail]
     failing_addresses: list[str]
     pending: int
-    needs_review: list[dict[str, object]]
+    needs_review: list[ReviewItem]
 
     def as_json(self) -> dict[str, object]:
         meeting = self.next_meeting
@@ -99,17 +141,30 @@ class StatusReport:
             },
             "replied": self.replied,
             "not_replied": self.not_replied,
-            "due_next_14_days": self.due_soon,
-            "failed": self.failed,
+            "due_next_14_days": [item.as_json() for item in self.due_soon],
+            "failed": [
+                {"key": f.key, "kind": f.kind, "to": list(f.to), "error": f.error}
+                for f in self.failed
+            ],
             "failing_addresses": self.failing_addresses,
             "pending": self.pending,
-            "needs_review": self.needs_review,
+            "needs_review": [
+                {
+                    "id": item.id,
+                    "from": item.from_address,
+                    "subject": item.subject,
+                    "received_at": item.received_at.isoformat(),
+                    "reason": item.reason,
+                }
+                for item in self.needs_review
+            ],
         }
 
 
 def status_report(
     config: Configuration, uow: UnitOfWork, now: datetime, coordinator_email: str | None
 ) -> StatusReport:
+    """The next meeting and who has replied for it, what is due in 14 days, what failed."""
     tz = ZoneInfo(config.policy.timezone)
     today = now.astimezone(tz).date()
     upcoming = [m for m in config.meetings if m.starts_at() >= now]
@@ -123,46 +178,35 @@ def status_report(
             key = (meeting.key, lead_email_key(lead.email or ""))
             (replied if key in replied_pairs else not_replied).append(lead.name)
     horizon = now + timedelta(days=14)
-    due_soon: list[dict[str, object]] = [
-        {"at": n.send_at.isoformat(), "kind": n.kind.value, "to": list(n.to), "refs": list(n.refs)}
+    due_soon = [
+        DueItem(n.send_at.isoformat(), n.kind.value, n.to, n.refs)
         for n in scheduled_notifications(
             plan, config.meetings, config.policy, coordinator_email=coordinator_email
         )
         if now <= n.send_at <= horizon
     ]
-    milestones_soon: list[dict[str, object]] = [
-        {
-            "at": m.due.isoformat(),
-            "kind": "milestone_due",
-            "to": [p.lead.email or p.lead.name],
-            "refs": [a.ref],
-            "label": m.label,
-        }
+    milestones_soon = [
+        DueItem(
+            m.due.isoformat(), "milestone_due", (p.lead.email or p.lead.name,), (a.ref,), m.label
+        )
         for p in plan.priorities
         for a in p.actions
         for m in a.milestones
         if today <= m.due <= horizon.astimezone(tz).date()
     ]
-    failed: list[dict[str, object]] = [
-        {"key": row.key, "kind": row.kind, "to": row.to_addresses, "error": row.last_error}
-        for row in uow.outbox.with_status(OutboxStatus.FAILED)
-    ]
     return StatusReport(
         next_meeting=meeting,
         replied=sorted(replied),
         not_replied=sorted(not_replied),
-        due_soon=sorted(due_soon + milestones_soon, key=lambda d: str(d["at"])),
-        failed=failed,
-        failing_addresses=[row.address for row in uow.inbound.failing_addresses()],
-        pending=len(uow.outbox.with_status(OutboxStatus.PENDING, OutboxStatus.SENDING)),
+        due_soon=sorted(due_soon + milestones_soon, key=lambda item: item.at),
+        failed=[
+            FailedEmail(m.key, m.kind.value, m.to, m.last_error)
+            for m in uow.outbox.with_status(OutboxStatus.FAILED)
+        ],
+        failing_addresses=[failing.address for failing in uow.inbound.failing_addresses()],
+        pending=uow.outbox.count_with_status(OutboxStatus.PENDING, OutboxStatus.SENDING),
         needs_review=[
-            {
-                "id": row.id,
-                "from": row.from_address,
-                "subject": row.subject,
-                "received_at": row.received_at.isoformat(),
-                "reason": row.review_reason,
-            }
-            for row in uow.inbound.with_status("review")
+            ReviewItem(m.id, m.from_address, m.subject, m.received_at, m.review_reason)
+            for m in uow.inbound.with_status(InboundStatus.REVIEW)
         ],
     )

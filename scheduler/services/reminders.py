@@ -4,40 +4,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from email.message import EmailMessage
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from scheduler.adapters.orm import OutboxRow, UpdateRow
-from scheduler.adapters.repositories import OutboxStatus
-from scheduler.adapters.unit_of_work import UnitOfWork
 from scheduler.domain.plan.model import Plan
-from scheduler.domain.replies.progress import ActionUpdate, Status
 from scheduler.domain.schedule.due import Recorded, SkippedNotification, due_notifications
+from scheduler.domain.schedule.meeting import meeting_starts
 from scheduler.domain.schedule.notification import Notification, NotificationKind
-from scheduler.domain.schedule.working_days import WorkingCalendar
+from scheduler.domain.schedule.outbox import OutboxStatus, queued_message
 from scheduler.events import log_event
 from scheduler.services.app import Services
-from scheduler.services.compose import (
-    ActionLine,
-    Attachment,
-    EmailContext,
-    MilestoneLine,
-    compose_message,
-    new_message_id,
-    new_token,
-)
+from scheduler.services.compose import Attachment
 from scheduler.services.configuration import Configuration
-from scheduler.services.delivery import DeliveryReport, deliver_pending
-from scheduler.services.pack_timeline import as_action_update, is_publishable, late_updates
+from scheduler.services.delivery import DeliveryReport, deliver_from
+from scheduler.services.email_rendering import new_outbox_message, render_queued, with_rendering
+from scheduler.services.pack_timeline import late_updates
 from scheduler.services.plans import sync_configuration
+from scheduler.services.unit_of_work import UnitOfWork
 
-# Kinds whose email lists the lead's actions with their last recorded status.
-_LISTS_ACTIONS = (
-    NotificationKind.UPDATE_REQUEST,
-    NotificationKind.UPDATE_CHASER,
-    NotificationKind.AGENDA_PACK,
-)
 _WITH_PACK = (NotificationKind.AGENDA_PACK, NotificationKind.AGENDA_ADDENDUM)
 
 
@@ -79,13 +63,19 @@ def run_tick(services: Services, now: datetime) -> TickReport:
                 retry="next tick",
             )
     render_queued(services, config, now)
-    delivery = deliver_pending(
+    delivery = deliver_queued(services, config, now)
+    return TickReport(queued, skipped, delivery)
+
+
+def deliver_queued(services: Services, config: Configuration, now: datetime) -> DeliveryReport:
+    """Send whatever the outbox holds that is due, from `now`."""
+    return deliver_from(
         services.uow_factory,
         services.open_transport,
         now,
         services.worker,
+        meeting_starts=meeting_starts(config.meetings),
     )
-    return TickReport(queued, skipped, delivery)
 
 
 def _record_skipped(
@@ -95,7 +85,10 @@ def _record_skipped(
     recorded = 0
     with services.uow_factory() as uow:
         for item in passed:
-            if uow.outbox.add(_skipped_row(item.notification, item.reason, now)):
+            skipped = queued_message(
+                item.notification, now, status=OutboxStatus.SKIPPED, reason=item.reason
+            )
+            if uow.outbox.add(skipped):
                 recorded += 1
                 log_event(
                     "not_sent",
@@ -118,10 +111,10 @@ def _queue(
     attachments: tuple[Attachment, ...] = ()
     if notification.kind in _WITH_PACK:  # built first: it reads the database itself
         attachments = _pack_attachments(services, config, notification, now)
+    message = new_outbox_message(services, notification, now)
     with services.uow_factory() as uow:
-        row = new_outbox_row(services, notification, now)
-        _render_into(services, config, plan, uow, row, notification, now, attachments=attachments)
-        added = uow.outbox.add(row)
+        message = with_rendering(services, config, plan, uow, message, now, attachments=attachments)
+        added = uow.outbox.add(message)
         uow.commit()
     if added:
         log_event(
@@ -129,7 +122,7 @@ def _queue(
             kind=notification.kind.value,
             key=notification.key,
             to=list(notification.to),
-            message_id=row.message_id,
+            message_id=message.message_id,
         )
     return int(added)
 
@@ -146,236 +139,8 @@ def recorded_state(uow: UnitOfWork, plan: Plan) -> Recorded:
 
 def late_update_meetings(uow: UnitOfWork) -> frozenset[str]:
     """Meetings with publishable updates recorded after their agenda pack was compiled."""
-    meetings = {
-        row.meeting
-        for row in uow.outbox.with_status(OutboxStatus.SENT)
-        if row.kind == NotificationKind.AGENDA_PACK.value and row.meeting
-    }
+    meetings = uow.outbox.meetings_sent(NotificationKind.AGENDA_PACK)
     return frozenset(m.isoformat() for m in meetings if late_updates(uow, m))
-
-
-def _skipped_row(notification: Notification, reason: str, now: datetime) -> OutboxRow:
-    row = _base_row(notification, now)
-    row.status, row.reason = OutboxStatus.SKIPPED, reason
-    return row
-
-
-def _base_row(notification: Notification, now: datetime) -> OutboxRow:
-    return OutboxRow(
-        key=notification.key,
-        kind=notification.kind.value,
-        status=OutboxStatus.PENDING,
-        to_addresses=list(notification.to),
-        cc_addresses=list(notification.cc),
-        lead_name=notification.lead_name,
-        meeting=notification.meeting,
-        refs=list(notification.refs),
-        milestones=[
-            {"ref": m.action_ref, "label": m.label, "due": m.due.isoformat()}
-            for m in notification.milestones
-        ],
-        created_at=now,
-        scheduled_for=notification.send_at,
-        send_after=now,
-        attempts=0,
-    )
-
-
-def _render_into(
-    services: Services,
-    config: Configuration,
-    plan: Plan,
-    uow: UnitOfWork,
-    row: OutboxRow,
-    notification: Notification,
-    now: datetime,
-    *,
-    recorded: tuple[ActionUpdate, ...] = (),
-    problems: tuple[str, ...] = (),
-    thread: tuple[str, ...] = (),
-    attachments: tuple[Attachment, ...] = (),
-) -> None:
-    """Compose the row's email under its token and Message-ID and store the bytes."""
-    settings = services.settings
-    assert row.token is not None and row.message_id is not None
-    ctx = email_context(
-        config,
-        plan,
-        uow,
-        notification,
-        recorded=recorded,
-        problems=problems,
-        thread=thread or _thread_for(uow, notification),
-    )
-    message = compose_message(
-        ctx,
-        token=row.token,
-        message_id=row.message_id,
-        from_address=settings.from_address,
-        reply_to=settings.reply_to,
-        templates_dir=settings.templates_dir,
-        now=now,
-        attachments=attachments,
-    )
-    row.subject = str(message["Subject"])
-    body = message.get_body(preferencelist=("plain",))
-    row.body_text = body.get_content() if isinstance(body, EmailMessage) else ""
-    row.raw = message.as_bytes()
-
-
-def new_outbox_row(
-    services: Services,
-    notification: Notification,
-    now: datetime,
-    context: dict[str, object] | None = None,
-) -> OutboxRow:
-    """An outbox row with its token and Message-ID fixed, so it is the same email whenever
-    it is rendered: at once, or (with a `context`) just before it is sent."""
-    row = _base_row(notification, now)
-    row.token = new_token()
-    row.message_id = new_message_id(services.settings.mail_domain)
-    row.context = context
-    return row
-
-
-def render_queued(services: Services, config: Configuration, now: datetime) -> int:
-    """Render every message queued as intent only; each in its own transaction."""
-    rendered = 0
-    with services.uow_factory() as uow:
-        waiting = [row.id for row in uow.outbox.awaiting_render()]
-    for row_id in waiting:
-        try:
-            with services.uow_factory() as uow:
-                row = uow.outbox.get(row_id)
-                if row is None or row.raw is not None:
-                    continue
-                notification = _notification_of(row)
-                plan = config.plan_for(
-                    row.meeting or now.astimezone(ZoneInfo(config.policy.timezone)).date()
-                )
-                context = row.context or {}
-                inbound_id = context.get("inbound_id")
-                recorded = tuple(
-                    as_action_update(u)
-                    for u in (uow.updates.for_inbound(inbound_id) if inbound_id else [])
-                )
-                _render_into(
-                    services,
-                    config,
-                    plan,
-                    uow,
-                    row,
-                    notification,
-                    now,
-                    recorded=recorded,
-                    problems=tuple(context.get("problems", ())),
-                    thread=tuple(context.get("thread", ())),
-                )
-                uow.commit()
-                rendered += 1
-        except Exception as exc:  # one bad email must not hold up the others
-            log_event(
-                "render_failed", logging.ERROR, outbox_id=row_id, error=repr(exc), retry="next tick"
-            )
-    return rendered
-
-
-def _notification_of(row: OutboxRow) -> Notification:
-    return Notification(
-        key=row.key,
-        kind=NotificationKind(row.kind),
-        send_at=row.scheduled_for,
-        to=tuple(row.to_addresses),
-        cc=tuple(row.cc_addresses),
-        lead_name=row.lead_name,
-        meeting=row.meeting,
-        refs=tuple(row.refs),
-    )
-
-
-def email_context(
-    config: Configuration,
-    plan: Plan,
-    uow: UnitOfWork,
-    notification: Notification,
-    *,
-    recorded: tuple[ActionUpdate, ...] = (),
-    problems: tuple[str, ...] = (),
-    thread: tuple[str, ...] = (),
-) -> EmailContext:
-    """Everything a template needs for this notification, as of now."""
-    lists_actions = notification.kind in _LISTS_ACTIONS
-    latest = uow.updates.latest_by_ref(plan.name, notification.refs) if lists_actions else {}
-    actions = tuple(
-        _action_line(plan, ref, latest.get(ref), ZoneInfo(config.policy.timezone))
-        for ref in notification.refs
-        if lists_actions and plan.action(ref) is not None
-    )
-    action_texts = {action.ref: action.action for _, action in plan.actions()}
-    milestones = tuple(
-        MilestoneLine(m, action_texts[m.action_ref])
-        for m in notification.milestones
-        if m.action_ref in action_texts
-    )
-    meeting = next((m for m in config.meetings if m.date == notification.meeting), None)
-    coordinator = config.people.coordinator
-    if notification.kind is NotificationKind.AGENDA_ADDENDUM and not recorded:
-        recorded = _late_updates(uow, notification)
-    return EmailContext(
-        notification=notification,
-        lead_name=notification.lead_name or (coordinator.name if coordinator else ""),
-        partnership=config.partnership,
-        coordinator_name=coordinator.name if coordinator else "",
-        coordinator_email=coordinator.email if coordinator else None,
-        actions=actions,
-        meeting=meeting,
-        milestones=milestones,
-        reply_by=_reply_by(config, notification),
-        recorded=recorded,
-        problems=problems,
-        thread=thread,
-    )
-
-
-def _action_line(plan: Plan, ref: str, update: UpdateRow | None, tz: ZoneInfo) -> ActionLine:
-    action = plan.action(ref)
-    assert action is not None
-    return ActionLine(
-        ref=ref,
-        action=action.action,
-        timescale=action.timescale,
-        milestones=action.milestones,
-        last_status=Status(update.status) if update and update.status else None,
-        last_commentary=update.text if update and is_publishable(update) else "",
-        last_update=update.received_at.astimezone(tz).date() if update else None,
-    )
-
-
-def _reply_by(config: Configuration, notification: Notification) -> date | None:
-    """Replies are wanted by the working day before the agenda pack is compiled."""
-    if notification.meeting is None or notification.kind not in (
-        NotificationKind.UPDATE_REQUEST,
-        NotificationKind.UPDATE_CHASER,
-    ):
-        return None
-    calendar = WorkingCalendar(config.policy)
-    pack_day = notification.meeting - timedelta(days=config.policy.agenda_pack_days_before)
-    return calendar.previous_working_day(pack_day - timedelta(days=1))
-
-
-def _thread_for(uow: UnitOfWork, notification: Notification) -> tuple[str, ...]:
-    """A chaser follows its update request in the lead's mailbox."""
-    if notification.kind is not NotificationKind.UPDATE_CHASER or notification.meeting is None:
-        return ()
-    for row in uow.outbox.for_meeting(NotificationKind.UPDATE_REQUEST.value, notification.meeting):
-        if row.message_id and set(row.to_addresses) == set(notification.to):
-            return (row.message_id,)
-    return ()
-
-
-def _late_updates(uow: UnitOfWork, notification: Notification) -> tuple[ActionUpdate, ...]:
-    assert notification.meeting is not None
-    return tuple(as_action_update(u) for u in late_updates(uow, notification.meeting))
 
 
 def _pack_attachments(

@@ -16,7 +16,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Action, Plan, Priority
-from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.meeting import Meeting, meeting_has_passed, meeting_starts
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.schedule.working_days import WorkingCalendar
@@ -137,7 +137,7 @@ def due_notifications(
         if n.send_at <= now and n.key not in recorded.sent_keys
     ]
     judge = _Judge(
-        starts={meeting.date: meeting.starts_at() for meeting in meeting_list},
+        starts=meeting_starts(meeting_list),
         recorded=recorded,
         now=now,
         today=now.astimezone(ZoneInfo(policy.timezone)).date(),
@@ -377,8 +377,7 @@ class _Judge:
             return self._milestone_verdict(n)
         if n.meeting is None:
             return None
-        started = self.starts.get(n.meeting)
-        if started is None or self.now >= started:
+        if meeting_has_passed(self.starts.get(n.meeting), self.now):
             if n.kind is _Kind.AGENDA_ADDENDUM and n.meeting.isoformat() not in self.late:
                 return f"meeting {n.meeting.isoformat()} has passed with no late updates"
             return f"meeting {n.meeting.isoformat()} has passed"

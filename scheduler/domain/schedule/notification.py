@@ -16,6 +16,21 @@ class NotificationKind(StrEnum):
     OVERDUE_NOTICE = "overdue_notice"
     ACKNOWLEDGEMENT = "acknowledgement"
 
+    @property
+    def about_a_meeting(self) -> bool:
+        """Whether the email is about a coming meeting (and so useless once it has started)."""
+        return self in _ABOUT_A_MEETING
+
+
+_ABOUT_A_MEETING = frozenset(
+    {
+        NotificationKind.UPDATE_REQUEST,
+        NotificationKind.UPDATE_CHASER,
+        NotificationKind.AGENDA_PACK,
+        NotificationKind.AGENDA_ADDENDUM,
+    }
+)
+
 
 @dataclass(frozen=True)
 class MilestoneRef:

@@ -1,0 +1,189 @@
+"""Inbound messages and what came of them, behind `InboundStore`: records out, never rows."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from scheduler.adapters.orm import (
+    AddressStatusRow,
+    AttachmentRow,
+    AwayNoticeRow,
+    InboundRow,
+)
+from scheduler.adapters.rows import insert_unless_exists
+from scheduler.domain.replies.records import (
+    ArrivedMessage,
+    AwayNotice,
+    FailingAddress,
+    InboundStatus,
+    Outcome,
+    ReceivedAttachment,
+    StoredMessage,
+)
+
+
+class InboundRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, message: ArrivedMessage) -> int | None:
+        row = InboundRow(
+            dedupe_key=message.dedupe_key,
+            message_id=message.message_id,
+            raw=message.raw,
+            received_at=message.received_at,
+            source=message.source,
+            status=InboundStatus.NEW.value,
+            from_address=message.from_address,
+            subject=message.subject,
+            problems=list(message.problems),
+            authentication_results=message.authentication_results,
+        )
+        return row.id if insert_unless_exists(self.session, row) else None
+
+    def get(self, inbound_id: int) -> StoredMessage | None:
+        row = self.session.get(InboundRow, inbound_id)
+        return None if row is None else _to_record(row)
+
+    def by_dedupe_key(self, key: str) -> StoredMessage | None:
+        row = self.session.scalar(select(InboundRow).where(InboundRow.dedupe_key == key))
+        return None if row is None else _to_record(row)
+
+    def raw_of(self, inbound_id: int) -> bytes | None:
+        return self.session.scalar(select(InboundRow.raw).where(InboundRow.id == inbound_id))
+
+    def take_new(self, inbound_id: int) -> bool:
+        """Move a stored message from `new` to `processing` in this transaction, if still new.
+
+        As the transaction's first write it locks the row: a second poller waits, then finds
+        it no longer new. Never committed as such: the same transaction sets the outcome.
+        """
+        result = self.session.execute(
+            update(InboundRow)
+            .where(InboundRow.id == inbound_id, InboundRow.status == InboundStatus.NEW.value)
+            .values(status=InboundStatus.PROCESSING.value)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def record_outcome(self, inbound_id: int, outcome: Outcome, now: datetime) -> None:
+        row = self.session.get(InboundRow, inbound_id)
+        assert row is not None, f"inbound message {inbound_id} vanished"
+        row.status, row.processed_at = outcome.status.value, now
+        row.classification, row.away_until = outcome.classification, outcome.away_until
+        if outcome.outbox_id is not None:
+            row.outbox_id = outcome.outbox_id
+
+    def send_to_review(self, inbound_id: int, reason: str, now: datetime) -> bool:
+        result = self.session.execute(
+            update(InboundRow)
+            .where(InboundRow.id == inbound_id, InboundRow.status == InboundStatus.NEW.value)
+            .values(status=InboundStatus.REVIEW.value, review_reason=reason, processed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def with_status(self, *statuses: InboundStatus) -> list[StoredMessage]:
+        rows = self.session.scalars(
+            select(InboundRow)
+            .where(InboundRow.status.in_([s.value for s in statuses]))
+            .order_by(InboundRow.id)
+        )
+        return [_to_record(row) for row in rows]
+
+    def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
+        result = self.session.execute(
+            update(InboundRow)
+            .where(
+                InboundRow.received_at < cutoff,
+                InboundRow.raw.is_not(None),
+                InboundRow.status != InboundStatus.NEW.value,
+            )
+            .values(raw=None, raw_purged_at=now)
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    def add_attachment(self, attachment: ReceivedAttachment) -> None:
+        self.session.add(
+            AttachmentRow(
+                inbound_id=attachment.inbound_id,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                payload=attachment.payload,
+                lead_name=attachment.lead_name,
+                meeting=attachment.meeting,
+                private=attachment.private,
+            )
+        )
+
+    def attachments_for_meeting(self, meeting: date) -> list[ReceivedAttachment]:
+        rows = self.session.execute(
+            select(AttachmentRow, InboundRow.received_at)
+            .join(InboundRow, InboundRow.id == AttachmentRow.inbound_id)
+            .where(AttachmentRow.meeting == meeting)
+            .order_by(AttachmentRow.id)
+        )
+        return [
+            ReceivedAttachment(
+                inbound_id=row.inbound_id,
+                filename=row.filename,
+                content_type=row.content_type,
+                payload=row.payload,
+                lead_name=row.lead_name,
+                meeting=row.meeting,
+                private=row.private,
+                received_at=received_at,
+            )
+            for row, received_at in rows
+        ]
+
+    def mark_address_failing(self, address: str, now: datetime, detail: str) -> None:
+        row = self.session.scalar(
+            select(AddressStatusRow).where(AddressStatusRow.address == address)
+        )
+        if row is None:
+            self.session.add(AddressStatusRow(address=address, failing_since=now, detail=detail))
+        else:
+            row.detail = detail
+
+    def failing_addresses(self) -> list[FailingAddress]:
+        rows = self.session.scalars(select(AddressStatusRow).order_by(AddressStatusRow.id))
+        return [FailingAddress(r.address, r.failing_since, r.detail) for r in rows]
+
+    def record_away(
+        self, address: str, meeting: date | None, now: datetime, away_until: date | None
+    ) -> None:
+        row = self.session.scalar(
+            select(AwayNoticeRow).where(
+                AwayNoticeRow.address == address, AwayNoticeRow.meeting == meeting
+            )
+        )
+        if row is None:
+            self.session.add(
+                AwayNoticeRow(
+                    address=address, meeting=meeting, received_at=now, away_until=away_until
+                )
+            )
+        elif away_until is not None:
+            row.away_until = away_until
+
+    def away_for_meeting(self, meeting: date) -> list[AwayNotice]:
+        rows = self.session.scalars(select(AwayNoticeRow).where(AwayNoticeRow.meeting == meeting))
+        return [AwayNotice(r.address, r.meeting, r.received_at, r.away_until) for r in rows]
+
+
+def _to_record(row: InboundRow) -> StoredMessage:
+    return StoredMessage(
+        id=row.id,
+        dedupe_key=row.dedupe_key,
+        message_id=row.message_id,
+        received_at=row.received_at,
+        status=InboundStatus(row.status),
+        classification=row.classification,
+        from_address=row.from_address,
+        subject=row.subject,
+        review_reason=row.review_reason,
+    )

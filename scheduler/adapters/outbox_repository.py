@@ -1,0 +1,282 @@
+"""The outbox table behind `OutboxStore`: rows in, `OutboxMessage` records out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, Table, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.adapters.orm import OutboxRow
+from scheduler.adapters.rows import insert_unless_exists
+from scheduler.domain.schedule.notification import MilestoneRef, NotificationKind
+from scheduler.domain.schedule.outbox import (
+    AcknowledgementContext,
+    OutboxMessage,
+    OutboxStatus,
+    Rendering,
+)
+
+_TABLE = cast(Table, OutboxRow.__table__)  # a declarative class's table is a Table
+_C = _TABLE.c
+
+
+class OutboxRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def keys(self) -> frozenset[str]:
+        return frozenset(self.session.scalars(select(OutboxRow.key)))
+
+    def add(self, message: OutboxMessage) -> bool:
+        return insert_unless_exists(self.session, _to_row(message))
+
+    def add_new(self, message: OutboxMessage) -> None:
+        self.session.add(_to_row(message))
+
+    def claim(
+        self, worker: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[OutboxMessage]:
+        sendable = or_(
+            OutboxRow.status == OutboxStatus.PENDING.value,
+            (OutboxRow.status == OutboxStatus.SENDING.value) & (OutboxRow.lease_until < now),
+        )
+        candidates = self.session.scalars(
+            select(OutboxRow.id)
+            .where(sendable, OutboxRow.send_after <= now, OutboxRow.raw.is_not(None))
+            .order_by(OutboxRow.scheduled_for, OutboxRow.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not candidates:
+            return []
+        # The conditional update is what makes a claim exclusive on every database.
+        until = now + lease
+        self.session.execute(
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(candidates), sendable)
+            .values(status=OutboxStatus.SENDING.value, claimed_by=worker, lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        rows = self.session.scalars(
+            select(OutboxRow)
+            .where(
+                OutboxRow.id.in_(candidates),
+                OutboxRow.claimed_by == worker,
+                OutboxRow.status == OutboxStatus.SENDING.value,
+                OutboxRow.lease_until == until,
+            )
+            .order_by(OutboxRow.scheduled_for, OutboxRow.id)
+            .execution_options(populate_existing=True)
+        )
+        return [_to_record(row) for row in rows]
+
+    def renew_lease(self, ids: Sequence[int], worker: str, until: datetime) -> set[int]:
+        mine = (
+            OutboxRow.id.in_(list(ids)),
+            OutboxRow.claimed_by == worker,
+            OutboxRow.status == OutboxStatus.SENDING.value,
+        )
+        self.session.execute(
+            update(OutboxRow)
+            .where(*mine)
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return set(self.session.scalars(select(OutboxRow.id).where(*mine)))
+
+    def mark_sent(self, message_id: int, worker: str, now: datetime) -> bool:
+        # Core, not the ORM: this runs once per message sent.
+        return self._change_claimed(message_id, worker, status=OutboxStatus.SENT.value, sent_at=now)
+
+    def mark_for_retry(
+        self, message_id: int, worker: str, reason: str, send_after: datetime
+    ) -> bool:
+        return self._change_claimed(
+            message_id,
+            worker,
+            status=OutboxStatus.PENDING.value,
+            claimed_by=None,
+            last_error=reason,
+            send_after=send_after,
+        )
+
+    def mark_failed(self, message_id: int, worker: str, reason: str) -> bool:
+        return self._change_claimed(
+            message_id, worker, status=OutboxStatus.FAILED.value, last_error=reason
+        )
+
+    def mark_skipped(self, message_id: int, worker: str, reason: str) -> bool:
+        return self._change_claimed(
+            message_id, worker, status=OutboxStatus.SKIPPED.value, reason=reason
+        )
+
+    def _change_claimed(self, message_id: int, worker: str, **values: Any) -> bool:
+        """Apply a change, count the attempt and end the lease, only if `worker` holds it."""
+        result = self.session.connection().execute(
+            update(_TABLE)
+            .where(
+                _C.id == message_id,
+                _C.claimed_by == worker,
+                _C.status == OutboxStatus.SENDING.value,
+            )
+            .values(attempts=_C.attempts + 1, lease_until=None, **values)
+        )
+        return bool(result.rowcount == 1)
+
+    def awaiting_render(self) -> list[int]:
+        return list(
+            self.session.scalars(
+                select(OutboxRow.id)
+                .where(OutboxRow.status == OutboxStatus.PENDING.value, OutboxRow.raw.is_(None))
+                .order_by(OutboxRow.id)
+            )
+        )
+
+    def store_rendering(self, message_id: int, rendering: Rendering) -> bool:
+        result = self.session.connection().execute(
+            update(_TABLE)
+            .where(_C.id == message_id, _C.raw.is_(None))
+            .values(subject=rendering.subject, body_text=rendering.body_text, raw=rendering.raw)
+        )
+        return bool(result.rowcount == 1)
+
+    def get(self, message_id: int) -> OutboxMessage | None:
+        row = self.session.get(OutboxRow, message_id)
+        return None if row is None else _to_record(row)
+
+    def by_token(self, token: str) -> OutboxMessage | None:
+        return self._first(OutboxRow.token == token)
+
+    def by_message_ids(self, message_ids: Sequence[str]) -> OutboxMessage | None:
+        if not message_ids:
+            return None
+        return self._first(OutboxRow.message_id.in_(list(message_ids)))
+
+    def _first(self, condition: ColumnElement[bool]) -> OutboxMessage | None:
+        row = self.session.scalar(
+            select(OutboxRow).where(condition).order_by(OutboxRow.id.desc()).limit(1)
+        )
+        return None if row is None else _to_record(row)
+
+    def with_status(self, *statuses: OutboxStatus) -> list[OutboxMessage]:
+        rows = self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.status.in_([s.value for s in statuses]))
+            .order_by(OutboxRow.scheduled_for, OutboxRow.id)
+        )
+        return [_to_record(row) for row in rows]
+
+    def all(self) -> list[OutboxMessage]:
+        rows = self.session.scalars(
+            select(OutboxRow).order_by(OutboxRow.scheduled_for, OutboxRow.id)
+        )
+        return [_to_record(row) for row in rows]
+
+    def count_with_status(self, *statuses: OutboxStatus) -> int:
+        return int(
+            self.session.scalar(
+                select(func.count())
+                .select_from(OutboxRow)
+                .where(OutboxRow.status.in_([s.value for s in statuses]))
+            )
+            or 0
+        )
+
+    def for_meeting(self, kind: NotificationKind, meeting: date) -> list[OutboxMessage]:
+        rows = self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.kind == kind.value, OutboxRow.meeting == meeting)
+            .order_by(OutboxRow.id)
+        )
+        return [_to_record(row) for row in rows]
+
+    def meetings_sent(self, kind: NotificationKind) -> frozenset[date]:
+        return frozenset(
+            self.session.scalars(
+                select(OutboxRow.meeting)
+                .where(
+                    OutboxRow.kind == kind.value,
+                    OutboxRow.status == OutboxStatus.SENT.value,
+                    OutboxRow.meeting.is_not(None),
+                )
+                .distinct()
+            )
+        )
+
+
+def _to_row(message: OutboxMessage) -> OutboxRow:
+    rendering = message.rendering
+    ack = message.acknowledgement
+    return OutboxRow(
+        key=message.key,
+        kind=message.kind.value,
+        status=message.status.value,
+        to_addresses=list(message.to),
+        cc_addresses=list(message.cc),
+        subject=rendering.subject if rendering else "",
+        lead_name=message.lead_name,
+        meeting=message.meeting,
+        refs=list(message.refs),
+        milestones=[
+            {"ref": m.action_ref, "label": m.label, "due": m.due.isoformat()}
+            for m in message.milestones
+        ],
+        token=message.token,
+        message_id=message.message_id,
+        body_text=rendering.body_text if rendering else "",
+        raw=rendering.raw if rendering else None,
+        created_at=message.created_at,
+        scheduled_for=message.scheduled_for,
+        send_after=message.send_after,
+        attempts=message.attempts,
+        reason=message.reason,
+        context=None
+        if ack is None
+        else {
+            "inbound_id": ack.inbound_id,
+            "problems": list(ack.problems),
+            "thread": list(ack.thread),
+        },
+    )
+
+
+def _to_record(row: OutboxRow) -> OutboxMessage:
+    context = row.context or {}
+    inbound_id = context.get("inbound_id")
+    return OutboxMessage(
+        key=row.key,
+        kind=NotificationKind(row.kind),
+        status=OutboxStatus(row.status),
+        to=tuple(row.to_addresses),
+        cc=tuple(row.cc_addresses),
+        lead_name=row.lead_name,
+        meeting=row.meeting,
+        refs=tuple(row.refs),
+        milestones=tuple(
+            MilestoneRef(m["ref"], m["label"], date.fromisoformat(m["due"]))
+            for m in row.milestones or ()
+        ),
+        created_at=row.created_at,
+        scheduled_for=row.scheduled_for,
+        send_after=row.send_after,
+        token=row.token,
+        message_id=row.message_id,
+        reason=row.reason,
+        acknowledgement=None
+        if inbound_id is None
+        else AcknowledgementContext(
+            int(inbound_id),
+            tuple(context.get("problems", ())),
+            tuple(context.get("thread", ())),
+        ),
+        rendering=None
+        if row.raw is None
+        else Rendering(subject=row.subject, body_text=row.body_text, raw=row.raw),
+        id=row.id,
+        attempts=row.attempts,
+        last_error=row.last_error,
+        sent_at=row.sent_at,
+    )

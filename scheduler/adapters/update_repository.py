@@ -1,0 +1,130 @@
+"""Recorded updates and replies behind `UpdateStore`, and the audit log behind `AuditLog`."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.adapters.orm import AuditRow, PlanRow, ReplyRow, UpdateRow
+from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.records import RecordedUpdate
+
+
+class UpdateRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add_all(self, updates: Sequence[RecordedUpdate]) -> None:
+        self.session.add_all(
+            UpdateRow(
+                inbound_id=u.inbound_id,
+                plan_id=u.plan_id,
+                ref=u.ref,
+                status=u.status.value if u.status else None,
+                text=u.text,
+                received_at=u.received_at,
+                sender=u.sender,
+                lead_name=u.lead_name,
+                meeting=u.meeting,
+                unstructured=u.unstructured,
+                private=u.private,
+                held_for_review=u.held_for_review,
+                personal_data_kinds=list(u.personal_data_kinds),
+                released_at=u.released_at,
+            )
+            for u in updates
+        )
+
+    def latest_by_ref(
+        self, plan_name: str, refs: Collection[str] | None = None
+    ) -> dict[str, RecordedUpdate]:
+        plan_id = select(PlanRow.id).where(PlanRow.name == plan_name).scalar_subquery()
+        newest = (
+            select(func.max(UpdateRow.id))
+            .where(UpdateRow.plan_id == plan_id)
+            .group_by(UpdateRow.ref)
+        )
+        if refs is not None:
+            if not refs:
+                return {}
+            newest = newest.where(UpdateRow.ref.in_(list(refs)))
+        rows = self.session.scalars(select(UpdateRow).where(UpdateRow.id.in_(newest)))
+        return {row.ref: _to_record(row) for row in rows}
+
+    def all(self) -> list[RecordedUpdate]:
+        return self._where()
+
+    def get(self, update_id: int) -> RecordedUpdate | None:
+        row = self.session.get(UpdateRow, update_id)
+        return None if row is None else _to_record(row)
+
+    def for_inbound(self, inbound_id: int) -> list[RecordedUpdate]:
+        return self._where(UpdateRow.inbound_id == inbound_id)
+
+    def received_after(self, when: datetime) -> list[RecordedUpdate]:
+        return self._where(UpdateRow.received_at > when)
+
+    def any_private_for(self, meeting: date) -> bool:
+        found = self.session.scalar(
+            select(UpdateRow.id)
+            .where(UpdateRow.meeting == meeting, UpdateRow.private.is_(True))
+            .limit(1)
+        )
+        return found is not None
+
+    def _where(self, *conditions: Any) -> list[RecordedUpdate]:
+        rows = self.session.scalars(select(UpdateRow).where(*conditions).order_by(UpdateRow.id))
+        return [_to_record(row) for row in rows]
+
+    def mark_released(self, update_id: int, now: datetime) -> None:
+        self.session.execute(
+            update(UpdateRow)
+            .where(UpdateRow.id == update_id)
+            .values(released_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def record_reply(self, meeting: date, address: str, now: datetime) -> None:
+        exists = self.session.scalar(
+            select(ReplyRow.id).where(ReplyRow.meeting == meeting, ReplyRow.address == address)
+        )
+        if exists is None:
+            self.session.add(ReplyRow(meeting=meeting, address=address, first_received_at=now))
+
+    def replied(self) -> frozenset[tuple[str, str]]:
+        rows = self.session.execute(select(ReplyRow.meeting, ReplyRow.address))
+        return frozenset((m.isoformat(), a) for m, a in rows)
+
+
+def _to_record(row: UpdateRow) -> RecordedUpdate:
+    return RecordedUpdate(
+        ref=row.ref,
+        status=Status(row.status) if row.status else None,
+        text=row.text,
+        received_at=row.received_at,
+        sender=row.sender,
+        lead_name=row.lead_name,
+        meeting=row.meeting,
+        inbound_id=row.inbound_id,
+        plan_id=row.plan_id,
+        unstructured=row.unstructured,
+        private=row.private,
+        held_for_review=row.held_for_review,
+        personal_data_kinds=tuple(row.personal_data_kinds or ()),
+        released_at=row.released_at,
+        id=row.id,
+    )
+
+
+class AuditRepository:
+    """What happened, one row per event, for the coordinator and IT; never message bodies."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def record(self, at: datetime, event: str, subject: str = "", **detail: Any) -> None:
+        self.session.add(AuditRow(at=at, event=event, subject=subject, detail=detail))

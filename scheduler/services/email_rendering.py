@@ -1,0 +1,226 @@
+"""Composing an outbox message's email from the plan, the meetings and what was recorded.
+
+An email is rendered when it is queued, or, for a message queued as intent only (an
+acknowledgement, queued with the reply it answers), just before it is sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from zoneinfo import ZoneInfo
+
+from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.progress import ActionUpdate
+from scheduler.domain.replies.records import RecordedUpdate
+from scheduler.domain.schedule.notification import Notification, NotificationKind
+from scheduler.domain.schedule.outbox import (
+    AcknowledgementContext,
+    OutboxMessage,
+    Rendering,
+    queued_message,
+)
+from scheduler.domain.schedule.working_days import WorkingCalendar
+from scheduler.events import log_event
+from scheduler.services.app import Services
+from scheduler.services.compose import (
+    ActionLine,
+    Attachment,
+    EmailContext,
+    MilestoneLine,
+    compose_message,
+    new_message_id,
+    new_token,
+)
+from scheduler.services.configuration import Configuration
+from scheduler.services.pack_timeline import late_updates
+from scheduler.services.unit_of_work import UnitOfWork
+
+# Kinds whose email lists the lead's actions with their last recorded status.
+_LISTS_ACTIONS = (
+    NotificationKind.UPDATE_REQUEST,
+    NotificationKind.UPDATE_CHASER,
+    NotificationKind.AGENDA_PACK,
+)
+
+
+def new_outbox_message(
+    services: Services,
+    notification: Notification,
+    now: datetime,
+    acknowledgement: AcknowledgementContext | None = None,
+) -> OutboxMessage:
+    """An outbox message with its token and Message-ID fixed, so it is the same email whenever
+    it is rendered: at once, or (an acknowledgement) just before it is sent."""
+    return queued_message(
+        notification,
+        now,
+        token=new_token(),
+        message_id=new_message_id(services.settings.mail_domain),
+        acknowledgement=acknowledgement,
+    )
+
+
+def with_rendering(
+    services: Services,
+    config: Configuration,
+    plan: Plan,
+    uow: UnitOfWork,
+    message: OutboxMessage,
+    now: datetime,
+    *,
+    recorded: tuple[ActionUpdate, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
+) -> OutboxMessage:
+    """The message with its email composed under its token and Message-ID."""
+    settings = services.settings
+    assert message.token is not None and message.message_id is not None
+    notification = message.notification()
+    ack = message.acknowledgement
+    ctx = email_context(
+        config,
+        plan,
+        uow,
+        notification,
+        recorded=recorded,
+        problems=ack.problems if ack else (),
+        thread=(ack.thread if ack else ()) or _thread_for(uow, notification),
+    )
+    email = compose_message(
+        ctx,
+        token=message.token,
+        message_id=message.message_id,
+        from_address=settings.from_address,
+        reply_to=settings.reply_to,
+        templates_dir=settings.templates_dir,
+        now=now,
+        attachments=attachments,
+    )
+    body = email.get_body(preferencelist=("plain",))
+    rendering = Rendering(
+        subject=str(email["Subject"]),
+        body_text=body.get_content() if isinstance(body, EmailMessage) else "",
+        raw=email.as_bytes(),
+    )
+    return replace(message, rendering=rendering)
+
+
+def render_queued(services: Services, config: Configuration, now: datetime) -> int:
+    """Render every message queued as intent only; each in its own transaction."""
+    rendered = 0
+    with services.uow_factory() as uow:
+        waiting = uow.outbox.awaiting_render()
+    for message_id in waiting:
+        try:
+            with services.uow_factory() as uow:
+                message = uow.outbox.get(message_id)
+                if message is None or message.rendering is not None:
+                    continue
+                local_today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
+                plan = config.plan_for(message.meeting or local_today)
+                ack = message.acknowledgement
+                recorded = tuple(
+                    u.as_action_update()
+                    for u in (uow.updates.for_inbound(ack.inbound_id) if ack else [])
+                )
+                message = with_rendering(
+                    services, config, plan, uow, message, now, recorded=recorded
+                )
+                assert message.rendering is not None
+                uow.outbox.store_rendering(message_id, message.rendering)
+                uow.commit()
+                rendered += 1
+        except Exception as exc:  # one bad email must not hold up the others
+            log_event(
+                "render_failed",
+                logging.ERROR,
+                outbox_id=message_id,
+                error=repr(exc),
+                retry="next tick",
+            )
+    return rendered
+
+
+def email_context(
+    config: Configuration,
+    plan: Plan,
+    uow: UnitOfWork,
+    notification: Notification,
+    *,
+    recorded: tuple[ActionUpdate, ...] = (),
+    problems: tuple[str, ...] = (),
+    thread: tuple[str, ...] = (),
+) -> EmailContext:
+    """Everything a template needs for this notification, as of now."""
+    lists_actions = notification.kind in _LISTS_ACTIONS
+    latest = uow.updates.latest_by_ref(plan.name, notification.refs) if lists_actions else {}
+    tz = ZoneInfo(config.policy.timezone)
+    actions = tuple(
+        _action_line(plan, ref, latest.get(ref), tz)
+        for ref in notification.refs
+        if lists_actions and plan.action(ref) is not None
+    )
+    action_texts = {action.ref: action.action for _, action in plan.actions()}
+    milestones = tuple(
+        MilestoneLine(m, action_texts[m.action_ref])
+        for m in notification.milestones
+        if m.action_ref in action_texts
+    )
+    meeting = next((m for m in config.meetings if m.date == notification.meeting), None)
+    coordinator = config.people.coordinator
+    if notification.kind is NotificationKind.AGENDA_ADDENDUM and not recorded:
+        assert notification.meeting is not None
+        recorded = tuple(u.as_action_update() for u in late_updates(uow, notification.meeting))
+    return EmailContext(
+        notification=notification,
+        lead_name=notification.lead_name or (coordinator.name if coordinator else ""),
+        partnership=config.partnership,
+        coordinator_name=coordinator.name if coordinator else "",
+        coordinator_email=coordinator.email if coordinator else None,
+        actions=actions,
+        meeting=meeting,
+        milestones=milestones,
+        reply_by=_reply_by(config, notification),
+        recorded=recorded,
+        problems=problems,
+        thread=thread,
+    )
+
+
+def _action_line(plan: Plan, ref: str, update: RecordedUpdate | None, tz: ZoneInfo) -> ActionLine:
+    action = plan.action(ref)
+    assert action is not None
+    return ActionLine(
+        ref=ref,
+        action=action.action,
+        timescale=action.timescale,
+        milestones=action.milestones,
+        last_status=update.status if update else None,
+        last_commentary=update.text if update and update.publishable else "",
+        last_update=update.received_at.astimezone(tz).date() if update else None,
+    )
+
+
+def _reply_by(config: Configuration, notification: Notification) -> date | None:
+    """Replies are wanted by the working day before the agenda pack is compiled."""
+    if notification.meeting is None or notification.kind not in (
+        NotificationKind.UPDATE_REQUEST,
+        NotificationKind.UPDATE_CHASER,
+    ):
+        return None
+    calendar = WorkingCalendar(config.policy)
+    pack_day = notification.meeting - timedelta(days=config.policy.agenda_pack_days_before)
+    return calendar.previous_working_day(pack_day - timedelta(days=1))
+
+
+def _thread_for(uow: UnitOfWork, notification: Notification) -> tuple[str, ...]:
+    """A chaser follows its update request in the lead's mailbox."""
+    if notification.kind is not NotificationKind.UPDATE_CHASER or notification.meeting is None:
+        return ()
+    requests = uow.outbox.for_meeting(NotificationKind.UPDATE_REQUEST, notification.meeting)
+    for request in requests:
+        if request.message_id and set(request.to) == set(notification.to):
+            return (request.message_id,)
+    return ()

@@ -1,0 +1,74 @@
+"""The replies mailbox: fetch what is waiting, record each message, move it out when stored;
+and the nightly purge of raw messages past their retention."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from scheduler.adapters.imap_mailbox import ImapMailbox, MailboxError
+from scheduler.events import log_event
+from scheduler.services.app import Services
+from scheduler.services.email_rendering import render_queued
+from scheduler.services.inbox import ingest_raw
+from scheduler.services.reminders import deliver_queued
+
+
+@dataclass(frozen=True)
+class PollReport:
+    fetched: int = 0
+    processed: int = 0
+    review: int = 0
+    error: str | None = None
+
+
+def poll_mailbox(services: Services, now: datetime) -> PollReport:
+    """Fetch new messages; store and process each; then move it out of the inbox."""
+    settings = services.settings.imap
+    if settings is None:
+        return PollReport(error="no IMAP mailbox configured (CSP_IMAP_HOST)")
+    fetched = processed = review = 0
+    try:
+        with ImapMailbox(settings) as mailbox:
+            mailbox.ensure_folders()
+            for message in mailbox.fetch_new():
+                fetched += 1
+                try:
+                    result = ingest_raw(services, message.raw, now)
+                except Exception as exc:  # e.g. the database is down: leave it in the inbox
+                    log_event(
+                        "inbound_not_stored",
+                        logging.ERROR,
+                        uid=message.uid,
+                        error=repr(exc),
+                        retry="next poll",
+                    )
+                    continue
+                folder = (
+                    settings.review_folder if result.needs_review else settings.processed_folder
+                )
+                # Stored and committed above: only now may it leave the inbox.
+                mailbox.move(message.uid, folder, uidvalidity=message.uidvalidity)
+                review += result.needs_review
+                processed += not result.needs_review
+    except MailboxError as exc:
+        log_event("mailbox_unavailable", logging.WARNING, reason=exc.reason, retry="next poll")
+        return PollReport(fetched, processed, review, exc.reason)
+    if fetched:
+        log_event("inbox_polled", fetched=fetched, processed=processed, review=review)
+        config = services.config.current()
+        render_queued(services, config, now)
+        deliver_queued(services, config, now)
+    return PollReport(fetched, processed, review)
+
+
+def purge_raw_messages(services: Services, now: datetime) -> int:
+    """Drop raw messages older than CSP_RAW_RETENTION_DAYS; the extracted updates stay."""
+    cutoff = now - timedelta(days=services.settings.raw_retention_days)
+    with services.uow_factory() as uow:
+        purged = uow.inbound.purge_raw_before(cutoff, now)
+        uow.commit()
+    if purged:
+        log_event("raw_messages_purged", count=purged, before=cutoff.date().isoformat())
+    return purged

@@ -1,0 +1,241 @@
+"""The doors to what the service has recorded: a unit of work and its repositories.
+
+Services are written against these protocols and see only domain records; the SQLAlchemy
+implementation is in `scheduler.adapters`, and the tests have an in-memory one. Every state
+change is a named method, so what can happen to an email or a reply is listed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from contextlib import AbstractContextManager
+from datetime import date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from scheduler.domain.plan.loading import PlanLoadSummary
+from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.records import (
+    ArrivedMessage,
+    AwayNotice,
+    FailingAddress,
+    InboundStatus,
+    Outcome,
+    ReceivedAttachment,
+    RecordedUpdate,
+    StoredMessage,
+)
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.domain.schedule.notification import NotificationKind
+from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus, Rendering
+
+
+class PlanStore(Protocol):
+    def save(self, plan: Plan, source: str, now: datetime) -> PlanLoadSummary:
+        """Insert or update a plan by name; actions match by ref, missing ones are archived."""
+        ...
+
+    def get(self, name: str) -> Plan | None: ...
+
+    def id_of(self, name: str) -> int | None: ...
+
+    def completed_milestones(self, plan_name: str) -> frozenset[tuple[str, str]]:
+        """(action ref, milestone label) of the plan's milestones reported complete."""
+        ...
+
+    def complete_milestones(self, plan_id: int | None, action_ref: str, now: datetime) -> list[str]:
+        """Mark every open milestone of the plan's action complete; returns their labels."""
+        ...
+
+    def save_meetings(self, meetings: Sequence[Meeting]) -> None: ...
+
+
+class OutboxStore(Protocol):
+    def keys(self) -> frozenset[str]:
+        """The key of every email ever queued or skipped."""
+        ...
+
+    def add(self, message: OutboxMessage) -> bool:
+        """Insert unless the key exists (another tick or daemon got there first)."""
+        ...
+
+    def add_new(self, message: OutboxMessage) -> None:
+        """Insert a message whose key cannot exist yet (a duplicate is then a real bug)."""
+        ...
+
+    def claim(
+        self, worker: str, now: datetime, lease: timedelta, limit: int
+    ) -> list[OutboxMessage]:
+        """Claim rendered, sendable messages for `worker` with a lease a dead claimer loses."""
+        ...
+
+    def renew_lease(self, ids: Sequence[int], worker: str, until: datetime) -> set[int]:
+        """Extend `worker`'s claims; returns the ids it still holds."""
+        ...
+
+    def mark_sent(self, message_id: int, worker: str, now: datetime) -> bool:
+        """Sent, if `worker` still holds the claim (False: another worker took it over)."""
+        ...
+
+    def mark_for_retry(
+        self, message_id: int, worker: str, reason: str, send_after: datetime
+    ) -> bool:
+        """Back to pending until `send_after`, one attempt more, if `worker` holds the claim."""
+        ...
+
+    def mark_failed(self, message_id: int, worker: str, reason: str) -> bool:
+        """Given up, one attempt more, if `worker` holds the claim."""
+        ...
+
+    def mark_skipped(self, message_id: int, worker: str, reason: str) -> bool:
+        """Not worth sending any more, if `worker` holds the claim."""
+        ...
+
+    def awaiting_render(self) -> list[int]:
+        """Ids of messages queued as intent only (acknowledgements), oldest first."""
+        ...
+
+    def store_rendering(self, message_id: int, rendering: Rendering) -> bool:
+        """Keep the composed email of a message queued as intent, unless it has one already."""
+        ...
+
+    def get(self, message_id: int) -> OutboxMessage | None: ...
+
+    def by_token(self, token: str) -> OutboxMessage | None: ...
+
+    def by_message_ids(self, message_ids: Sequence[str]) -> OutboxMessage | None:
+        """The newest of our emails with one of these Message-IDs."""
+        ...
+
+    def with_status(self, *statuses: OutboxStatus) -> list[OutboxMessage]: ...
+
+    def all(self) -> list[OutboxMessage]:
+        """Every message, in the order they were meant to go."""
+        ...
+
+    def count_with_status(self, *statuses: OutboxStatus) -> int: ...
+
+    def for_meeting(self, kind: NotificationKind, meeting: date) -> list[OutboxMessage]: ...
+
+    def meetings_sent(self, kind: NotificationKind) -> frozenset[date]:
+        """Meetings for which an email of `kind` has been sent."""
+        ...
+
+
+class InboundStore(Protocol):
+    def add(self, message: ArrivedMessage) -> int | None:
+        """Store a message raw; its id, or None when one with its key is stored already."""
+        ...
+
+    def get(self, inbound_id: int) -> StoredMessage | None: ...
+
+    def by_dedupe_key(self, key: str) -> StoredMessage | None: ...
+
+    def raw_of(self, inbound_id: int) -> bytes | None:
+        """The stored bytes, or None once purged."""
+        ...
+
+    def take_new(self, inbound_id: int) -> bool:
+        """Take a new message for processing in this transaction (False: someone else has)."""
+        ...
+
+    def record_outcome(self, inbound_id: int, outcome: Outcome, now: datetime) -> None: ...
+
+    def send_to_review(self, inbound_id: int, reason: str, now: datetime) -> bool:
+        """Keep a new message for a person, with the reason; False if it is no longer new."""
+        ...
+
+    def with_status(self, *statuses: InboundStatus) -> list[StoredMessage]: ...
+
+    def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
+        """Drop the raw bytes of processed messages received before `cutoff`."""
+        ...
+
+    def add_attachment(self, attachment: ReceivedAttachment) -> None: ...
+
+    def attachments_for_meeting(self, meeting: date) -> list[ReceivedAttachment]: ...
+
+    def mark_address_failing(self, address: str, now: datetime, detail: str) -> None: ...
+
+    def failing_addresses(self) -> list[FailingAddress]: ...
+
+    def record_away(
+        self, address: str, meeting: date | None, now: datetime, away_until: date | None
+    ) -> None: ...
+
+    def away_for_meeting(self, meeting: date) -> list[AwayNotice]: ...
+
+
+class UpdateStore(Protocol):
+    def add_all(self, updates: Sequence[RecordedUpdate]) -> None: ...
+
+    def latest_by_ref(
+        self, plan_name: str, refs: Collection[str] | None = None
+    ) -> dict[str, RecordedUpdate]:
+        """The newest update per ref (of `refs`, or all) in the plan, whatever its review state.
+
+        Refs repeat from one year's plan to the next ("3.1.1"), so the plan is part of the key.
+        """
+        ...
+
+    def all(self) -> list[RecordedUpdate]: ...
+
+    def get(self, update_id: int) -> RecordedUpdate | None: ...
+
+    def for_inbound(self, inbound_id: int) -> list[RecordedUpdate]: ...
+
+    def received_after(self, when: datetime) -> list[RecordedUpdate]: ...
+
+    def any_private_for(self, meeting: date) -> bool: ...
+
+    def mark_released(self, update_id: int, now: datetime) -> None: ...
+
+    def record_reply(self, meeting: date, address: str, now: datetime) -> None:
+        """That the lead at `address` has replied for the meeting: what stops the chasers."""
+        ...
+
+    def replied(self) -> frozenset[tuple[str, str]]:
+        """(meeting ISO date, address key) of every reply recorded."""
+        ...
+
+
+class AuditLog(Protocol):
+    def record(self, at: datetime, event: str, subject: str = "", **detail: Any) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """`with uow:` opens a transaction; leaving without `commit()` rolls it back."""
+
+    @property
+    def plans(self) -> PlanStore: ...
+
+    @property
+    def outbox(self) -> OutboxStore: ...
+
+    @property
+    def inbound(self) -> InboundStore: ...
+
+    @property
+    def updates(self) -> UpdateStore: ...
+
+    @property
+    def audit(self) -> AuditLog: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None:
+        """Make the transaction's writes permanent; `WriteConflict` if a unique key clashed."""
+        ...
+
+    def rollback(self) -> None: ...
+
+    def statements_that_commit(self) -> AbstractContextManager[OutboxStore]:
+        """An outbox on which each state change commits at once (marking messages sent)."""
+        ...
