@@ -61,13 +61,12 @@ class InboundRepository:
         As the transaction's first write it locks the row: a second poller waits, then finds
         it no longer new. Never committed as such: the same transaction sets the outcome.
         """
-        result = self.session.execute(
+        result = self.session.connection().execute(
             update(InboundRow)
             .where(InboundRow.id == inbound_id, InboundRow.status == InboundStatus.NEW.value)
             .values(status=InboundStatus.PROCESSING.value)
-            .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return result.rowcount == 1
 
     def record_outcome(self, inbound_id: int, outcome: Outcome, now: datetime) -> None:
         row = self.session.get(InboundRow, inbound_id)
@@ -78,13 +77,12 @@ class InboundRepository:
             row.outbox_id = outcome.outbox_id
 
     def send_to_review(self, inbound_id: int, reason: str, now: datetime) -> bool:
-        result = self.session.execute(
+        result = self.session.connection().execute(
             update(InboundRow)
             .where(InboundRow.id == inbound_id, InboundRow.status == InboundStatus.NEW.value)
             .values(status=InboundStatus.REVIEW.value, review_reason=reason, processed_at=now)
-            .execution_options(synchronize_session=False)
         )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return result.rowcount == 1
 
     def with_status(self, *statuses: InboundStatus) -> list[StoredMessage]:
         rows = self.session.scalars(
@@ -95,7 +93,7 @@ class InboundRepository:
         return [_to_record(row) for row in rows]
 
     def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
-        result = self.session.execute(
+        result = self.session.connection().execute(
             update(InboundRow)
             .where(
                 InboundRow.received_at < cutoff,
@@ -104,7 +102,7 @@ class InboundRepository:
             )
             .values(raw=None, raw_purged_at=now)
         )
-        return int(result.rowcount)  # type: ignore[attr-defined]
+        return result.rowcount
 
     def add_attachment(self, attachment: ReceivedAttachment) -> None:
         self.session.add(

@@ -78,7 +78,7 @@ def simulate(ctx: CliContext, start: datetime, end: datetime, as_json: bool) -> 
         return
     for mail in emails:
         at = datetime.fromisoformat(str(mail["at"])).astimezone(ZoneInfo(tz))
-        to = ", ".join(mail["to"])  # type: ignore[arg-type]
+        to = ", ".join(mail["to"])
         click.echo(f"{at:%a %d %b %Y %H:%M %Z}  {mail['kind']:<17} {to}")
         click.echo(f"    {mail['subject']}")
     click.echo(f"{len(emails)} emails")

@@ -82,17 +82,16 @@ def parse(ctx: CliContext, eml: Path, as_json: bool, sent: Path | None) -> None:
     config = read_configuration(ctx.settings.config_dir, default_timezone=ctx.settings.timezone)
     known_refs = {action.ref for _, plan in config.plans for _, action in plan.actions()}
     reading = understand_message(raw, sent_text=sent_text, known_refs=known_refs)
-    result = reading.to_json()
     if as_json:
-        echo_json(result)
+        echo_json(reading.to_json())
         return
-    click.echo(f"classification: {result['classification']}")
-    click.echo(f"token: {result['token'] or '-'}")
-    for update in result["updates"]:  # type: ignore[attr-defined]
-        click.echo(f"  {update['ref']:<8} {update['status']:<9} {shorten(update['text'], 60)}")
-    if result["unstructured_text"]:
-        click.echo(f"unstructured: {shorten(str(result['unstructured_text']), 70)}")
-    for problem in result["problems"]:  # type: ignore[attr-defined]
+    click.echo(f"classification: {reading.message.classification.value}")
+    click.echo(f"token: {reading.message.token or '-'}")
+    for update in reading.content.updates:
+        click.echo(f"  {update.ref:<8} {update.status.value:<9} {shorten(update.text, 60)}")
+    if reading.content.unstructured_text:
+        click.echo(f"unstructured: {shorten(reading.content.unstructured_text, 70)}")
+    for problem in (*reading.message.problems, *reading.content.problems):
         click.echo(f"problem: {problem}")
 
 

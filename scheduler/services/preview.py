@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.replies.records import InboundStatus
@@ -18,7 +20,7 @@ from scheduler.services.configuration import Configuration
 from scheduler.services.unit_of_work import UnitOfWork
 
 
-def subject_for(config: Configuration, templates_dir: Path) -> object:
+def subject_for(config: Configuration, templates_dir: Path) -> Callable[[Notification], str]:
     """The real template's subject line for a notification, without touching a database."""
 
     def subject(n: Notification) -> str:
@@ -47,10 +49,10 @@ def simulate_emails(
     start: datetime,
     end: datetime,
     coordinator_email: str | None,
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Every email the rules would send between start and end, assuming no replies."""
     subject = subject_for(config, templates_dir)
-    emails: list[dict[str, object]] = []
+    emails: list[dict[str, Any]] = []
     for _, plan in config.plans:
         window_start = max(start, _start_of(plan.period_start, config))
         window_end = min(end, _start_of(plan.period_end + timedelta(days=60), config))
@@ -64,7 +66,7 @@ def simulate_emails(
             end=window_end,
             coordinator_email=coordinator_email,
         ):
-            emails.append(notification_to_json(n, subject))  # type: ignore[arg-type]
+            emails.append(notification_to_json(n, subject))
     emails.sort(key=lambda e: str(e["at"]))
     return emails
 
