@@ -23,8 +23,6 @@ from scheduler.domain.pack.content import (
     UpdateView,
     appendix_letter,
     build_pack_content,
-    clock_time,
-    long_date,
 )
 from scheduler.domain.pack.settings import AgendaItemConfig
 
@@ -233,7 +231,5 @@ def test_an_addendum_lists_only_updates_received_after_the_pack() -> None:
     assert "Addendum" in pack.cover.document
 
 
-def test_dates_and_times_read_as_council_documents_write_them() -> None:
-    assert long_date(date(2011, 9, 20)) == "Tuesday 20 September 2011"
-    assert clock_time(at(1, 1, hour=14).time()) == "2.00 pm"
+def test_appendices_are_lettered_as_columns_are() -> None:
     assert [appendix_letter(i) for i in (0, 25, 26)] == ["A", "Z", "AA"]

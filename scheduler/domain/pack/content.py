@@ -11,9 +11,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from scheduler.domain.human_dates import (
+    full_month_date,
+    short_month_date,
+    twelve_hour_time,
+    weekday_date,
+    weekday_name,
+)
 from scheduler.domain.pack.charts import ChartPoint, line_chart_svg
 from scheduler.domain.pack.settings import AgendaSection, PackConfig
 from scheduler.domain.pack.statistics import (
@@ -291,11 +298,11 @@ def build_pack_content(
     dashboard = tuple(_dashboard_row(pack, p) for p in priorities)
     document = _document_name(pack)
     sections = {s.value for s in _agenda_sections(pack)}
+    title = f"{config.partnership}: {pack.meeting.title}, {weekday_date(pack.meeting.date)}"
     return PackContent(
         is_addendum=pack.addendum_since is not None,
         is_private=pack.private,
-        document_title=f"{config.partnership}: {pack.meeting.title}, {long_date(pack.meeting.date)}"
-        f" ({document.lower()})",
+        document_title=f"{title} ({document.lower()})",
         marking=marking,
         cover=_cover(pack, document, marking),
         agenda=_agenda(pack),
@@ -312,7 +319,7 @@ def build_pack_content(
         appendices=appendices,
         listed_attachments=listed,
         next_meeting_text=_meeting_text(pack.next_meeting),
-        previous_meeting_text=long_date(pack.previous_meeting.date, weekday=False)
+        previous_meeting_text=full_month_date(pack.previous_meeting.date)
         if pack.previous_meeting
         else "",
         addendum_since_text=_moment_text(pack.addendum_since, pack.meeting)
@@ -362,7 +369,7 @@ def _update_view(pack: PackInput, update: ActionUpdate | None) -> UpdateView:
         status_css=status.value.lower() if status is not None else "none",
         paragraphs=() if update.held_for_review else paragraphs(update.text),
         note=HELD_NOTE if update.held_for_review else "",
-        received_text=short_date(update.received_at.date()),
+        received_text=short_month_date(update.received_at.date()),
         sender=update.sender,
         earlier_quarter=pack.previous_meeting is not None
         and not _after(update.received_at, pack.previous_meeting.starts_at(), pack.meeting),
@@ -471,7 +478,7 @@ def _leads_not_replied(pack: PackInput) -> tuple[LeadNotReplied, ...]:
         away_text = ""
         if name in pack.away_leads:
             returns = pack.away_leads[name]
-            away_text = f"Away until {long_date(returns, weekday=False)}" if returns else "Away"
+            away_text = f"Away until {full_month_date(returns)}" if returns else "Away"
         result.append(LeadNotReplied(name, ", ".join(priority_refs), away_text))
     return tuple(result)
 
@@ -495,7 +502,7 @@ def _milestones(pack: PackInput) -> Milestones:
                 action_ref=action.ref,
                 action=action.action,
                 label=milestone.label,
-                due_text=long_date(milestone.due, weekday=False),
+                due_text=full_month_date(milestone.due),
                 state=state,
                 css={"Met": "complete", "Due": "none"}.get(state, "red"),
             )
@@ -506,8 +513,8 @@ def _milestones(pack: PackInput) -> Milestones:
             elif meeting_day < milestone.due <= until:
                 before_next.append(row)
     return Milestones(
-        since_text=long_date(since, weekday=False),
-        until_text=long_date(until, weekday=False),
+        since_text=full_month_date(since),
+        until_text=full_month_date(until),
         since_last=tuple(since_last),
         earlier_overdue=tuple(earlier),
         before_next=tuple(before_next),
@@ -657,13 +664,13 @@ def _cover(pack: PackInput, document: str, marking: str) -> Cover:
         partnership=pack.config.partnership,
         document=document,
         meeting_title=meeting.title,
-        weekday=_DAYS[meeting.date.weekday()],
-        day_text=long_date(meeting.date, weekday=False),
-        time_text=clock_time(meeting.time),
+        weekday=weekday_name(meeting.date),
+        day_text=full_month_date(meeting.date),
+        time_text=twelve_hour_time(meeting.time),
         place=meeting.place,
         marking=marking,
         notice=pack.config.private_notice if pack.private else "",
-        generated_text=f"Compiled {long_date(pack.generated_at.date(), weekday=False)}",
+        generated_text=f"Compiled {full_month_date(pack.generated_at.date())}",
     )
 
 
@@ -716,38 +723,15 @@ def _agenda(pack: PackInput) -> tuple[AgendaEntry, ...]:
 def _meeting_text(meeting: Meeting | None) -> str:
     if meeting is None:
         return "To be arranged"
-    return f"{long_date(meeting.date)} at {clock_time(meeting.time)}, {meeting.place}"
+    return f"{weekday_date(meeting.date)} at {twelve_hour_time(meeting.time)}, {meeting.place}"
 
 
 def _moment_text(moment: datetime, meeting: Meeting) -> str:
     local = _aware(moment, meeting).astimezone(ZoneInfo(meeting.timezone))
-    return f"{long_date(local.date(), weekday=False)}, {clock_time(local.time())}"
+    return f"{full_month_date(local.date())}, {twelve_hour_time(local.time())}"
 
 
 # --- small formatting helpers -------------------------------------------------------------
-
-_MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def long_date(day: date, weekday: bool = True) -> str:
-    """'Tuesday 20 September 2011', as council documents write dates."""
-    text = f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-    return f"{_DAYS[day.weekday()]} {text}" if weekday else text
-
-
-def short_date(day: date) -> str:
-    """'14 Sep 2011', for narrow table columns."""
-    return f"{day.day} {_MONTHS[day.month - 1][:3]} {day.year}"
-
-
-def clock_time(moment: time) -> str:
-    """'10.00 am', as council documents write times."""
-    hour = moment.hour % 12 or 12
-    return f"{hour}.{moment.minute:02d} {'am' if moment.hour < 12 else 'pm'}"
 
 
 def format_value(value: float, unit: str) -> str:
