@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from scheduler.domain.errors import PlanError
+from scheduler.domain.errors import ConfigError, LocatedError
 
 
 class LineDict(dict[str, Any]):
@@ -37,10 +37,10 @@ def _construct(node: Node, source: str) -> Any:
         for key_node, value_node in node.value:
             key = _construct(key_node, source)
             if not isinstance(key, str | int | float | bool) and key is not None:
-                raise PlanError(source, key_node.start_mark.line + 1, "a key must be plain text")
+                raise LocatedError(source, key_node.start_mark.line + 1, "a key must be plain text")
             key_text = str(key)
             if key_text in mapping:
-                raise PlanError(
+                raise LocatedError(
                     source, key_node.start_mark.line + 1, f"key {key_text!r} appears twice"
                 )
             mapping[key_text] = _construct(value_node, source)
@@ -55,22 +55,30 @@ def _construct(node: Node, source: str) -> Any:
     try:  # resolve the scalar as safe_load would (int, date, bool, str)
         return yaml.SafeLoader("").construct_object(node, deep=True)
     except (ValueError, yaml.YAMLError) as exc:
-        raise PlanError(source, line, f"unreadable value: {exc}") from None
+        raise LocatedError(source, line, f"unreadable value: {exc}") from None
 
 
 def load_yaml(text: str, source: str) -> Any:
     """Parse YAML text; mappings become LineDict and sequences LineList.
 
-    Raises PlanError(source, line, ...) for syntax errors and duplicate keys.
+    Raises LocatedError(source, line, ...) for syntax errors and duplicate keys.
     """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise PlanError(source, line, f"YAML syntax error: {exc.problem or exc}") from None
+        raise LocatedError(source, line, f"YAML syntax error: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
-        raise PlanError(source, None, f"YAML error: {exc}") from None
+        raise LocatedError(source, None, f"YAML error: {exc}") from None
     if node is None:
         return None
     return _construct(node, source)
+
+
+def load_config_yaml(text: str, source: str) -> Any:
+    """load_yaml, with its syntax errors reported as configuration errors."""
+    try:
+        return load_yaml(text, source)
+    except LocatedError as error:
+        raise ConfigError(error.source, error.line, error.message) from None

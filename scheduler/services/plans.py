@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from scheduler.adapters.repositories import PlanLoadSummary
 from scheduler.adapters.unit_of_work import UnitOfWork
-from scheduler.domain.errors import PlanError
+from scheduler.domain.errors import LocatedError
 from scheduler.domain.plan.document import parse_plan_document
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.plan.yaml_file import load_plan_yaml, plan_to_yaml, validate_plan_yaml
@@ -45,12 +45,12 @@ def read_plan_file(path: Path, config_dir: Path) -> tuple[Plan, tuple[str, ...]]
     return loaded.plan, tuple(loaded.warnings)
 
 
-def validate_plan_file(path: Path, config_dir: Path) -> list[PlanError]:
+def validate_plan_file(path: Path, config_dir: Path) -> list[LocatedError]:
     """Every problem in a plan file (empty when valid)."""
     try:
         people = read_people(config_dir)
         return list(validate_plan_yaml(read_text(path), str(path), people))
-    except PlanError as exc:
+    except LocatedError as exc:
         return [exc]
 
 

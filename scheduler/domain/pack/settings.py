@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
+from scheduler.domain.yaml_lines import LineDict, LineList, load_config_yaml
 
 
 class AgendaSection(StrEnum):
@@ -72,7 +72,7 @@ _STATISTICS_KEYS = {"amber_within_percent", "small_number_threshold", "chart_qua
 
 def load_pack_config(text: str, source: str) -> PackConfig:
     """PackConfig from the text of config/pack.yaml; ConfigError(source, line, ...) if wrong."""
-    root = load_yaml(text, source)
+    root = load_config_yaml(text, source)
     if not isinstance(root, LineDict):
         raise ConfigError(source, None, "expected a mapping with 'partnership' at the top")
     _reject_unknown(root, _TOP_KEYS, source, "")

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from scheduler.domain.errors import ConfigError, PlanError
+from scheduler.domain.errors import ConfigError, LocatedError
 from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
@@ -189,7 +189,7 @@ class _Reader:
     def read(self, text: str) -> People:
         try:
             root = load_yaml(text, self.source)
-        except PlanError as exc:
+        except LocatedError as exc:
             self.error(exc.line, exc.message)
             return People()
         except (ValueError, yaml.YAMLError) as exc:

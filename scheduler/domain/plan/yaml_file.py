@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from scheduler.domain.errors import PlanError
+from scheduler.domain.errors import LocatedError, PlanError
 from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
 from scheduler.domain.plan.people import People
 from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
@@ -279,8 +279,8 @@ class _Reader:
     def read(self, text: str) -> Plan | None:
         try:
             root = load_yaml(text, self.source)
-        except PlanError as exc:
-            self.errors.append(exc)
+        except LocatedError as exc:
+            self.error(exc.line, exc.message)
             return None
         except (ValueError, yaml.YAMLError) as exc:
             self.error(_unreadable_value_line(text), f"unreadable value: {exc}")

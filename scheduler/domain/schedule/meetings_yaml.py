@@ -14,9 +14,9 @@ from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.domain.errors import ConfigError, PlanError
+from scheduler.domain.errors import ConfigError
 from scheduler.domain.schedule.meeting import Meeting
-from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
+from scheduler.domain.yaml_lines import LineDict, LineList, load_config_yaml
 
 DEFAULT_TIMEZONE = "Europe/London"
 _TOP_KEYS = ("timezone", "meetings")
@@ -73,14 +73,6 @@ def _meeting(entry: Any, line: int, zone: str, source: str) -> Meeting:
         title=_text(entry["title"], source, entry.line_of("title"), "title"),
         timezone=zone,
     )
-
-
-def load_config_yaml(text: str, source: str) -> Any:
-    """load_yaml, with its syntax errors reported as configuration errors."""
-    try:
-        return load_yaml(text, source)
-    except PlanError as error:
-        raise ConfigError(error.source, error.line, error.message) from None
 
 
 def check_keys(mapping: LineDict, allowed: Collection[str], source: str, what: str) -> None:
