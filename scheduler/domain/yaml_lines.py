@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import yaml
@@ -26,6 +27,19 @@ class LineList(list[Any]):
 
     line: int = 0
     item_lines: list[int]
+
+
+def unknown_keys(mapping: LineDict, known: Collection[str]) -> list[str]:
+    """The keys of `mapping` its reader does not know, in file order.
+
+    A misspelt key must be reported, never silently ignored: every YAML reader asks this.
+    """
+    return [key for key in mapping if key not in known]
+
+
+def unknown_key_message(key: str, what: str, known: Iterable[str]) -> str:
+    """The readers' usual words for an unknown key, naming the keys they do know."""
+    return f"unknown key {key!r} in {what} (expected one of: {', '.join(known)})"
 
 
 def _construct(node: Node, source: str) -> Any:

@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.yaml_lines import LineDict, LineList, load_config_yaml
+from scheduler.domain.yaml_lines import LineDict, LineList, load_config_yaml, unknown_keys
 
 
 class AgendaSection(StrEnum):
@@ -171,9 +171,9 @@ def _number(mapping: LineDict, key: str, default: float, source: str) -> float:
 
 
 def _reject_unknown(mapping: LineDict, allowed: set[str], source: str, prefix: str) -> None:
-    for key in mapping:
-        if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise ConfigError(
-                source, mapping.line_of(key), f"unknown {prefix}{key!r} (expected one of {known})"
-            )
+    unknown = unknown_keys(mapping, allowed)
+    if unknown:
+        key, known = unknown[0], ", ".join(sorted(allowed))
+        raise ConfigError(
+            source, mapping.line_of(key), f"unknown {prefix}{key!r} (expected one of {known})"
+        )

@@ -16,7 +16,13 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.errors import ConfigError
 from scheduler.domain.schedule.meeting import Meeting
-from scheduler.domain.yaml_lines import LineDict, LineList, load_config_yaml
+from scheduler.domain.yaml_lines import (
+    LineDict,
+    LineList,
+    load_config_yaml,
+    unknown_key_message,
+    unknown_keys,
+)
 
 DEFAULT_TIMEZONE = "Europe/London"
 _TOP_KEYS = ("timezone", "meetings")
@@ -77,13 +83,10 @@ def _meeting(entry: Any, line: int, zone: str, source: str) -> Meeting:
 
 def check_keys(mapping: LineDict, allowed: Collection[str], source: str, what: str) -> None:
     """Refuse keys the reader does not know: a misspelt key must not be silently ignored."""
-    for key in mapping:
-        if key not in allowed:
-            raise ConfigError(
-                source,
-                mapping.line_of(key),
-                f"unknown key {key!r} in {what} (expected one of: {', '.join(allowed)})",
-            )
+    unknown = unknown_keys(mapping, allowed)
+    if unknown:
+        key = unknown[0]
+        raise ConfigError(source, mapping.line_of(key), unknown_key_message(key, what, allowed))
 
 
 def read_time(value: object, source: str, line: int, key: str) -> time:
