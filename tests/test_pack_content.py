@@ -15,15 +15,9 @@ from pack_examples import (
     lancaster_config,
 )
 
-from scheduler.domain.pack.content import (
-    HELD_NOTE,
-    PackContent,
-    PackInput,
-    StatusCounts,
-    UpdateView,
-    appendix_letter,
-    build_pack_content,
-)
+from scheduler.domain.pack.appendices import appendix_letter
+from scheduler.domain.pack.content import PackContent, PackInput, build_pack_content
+from scheduler.domain.pack.priorities import HELD_NOTE, StatusCounts, UpdateView
 from scheduler.domain.pack.settings import AgendaItemConfig
 
 # what a PDF reader found in each attachment of december_input(): 2, -, 3 and 1 pages
