@@ -136,7 +136,10 @@ def test_agenda_has_standard_items_and_one_item_per_priority() -> None:
         "3.5 Reduction in Serious Acquisitive Crime",
     ]
     assert [item.number for item in agenda] == [str(n) for n in range(1, 13)]
-    assert agenda[-1].detail == "Tuesday 20 March 2012 at 10.00 am, Morecambe Town Hall"
+    assert (
+        agenda[-1].detail
+        == "Tuesday 20 March 2012 at 10.00 am, Lancaster Town Hall, Committee Room 1"
+    )
     assert agenda[3].anchor == "priority-3-1"
 
 
