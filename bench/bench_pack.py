@@ -17,13 +17,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pack_examples import (  # noqa: E402
-    TEMPLATES,
-    appendix_pdf,
-    at,
-    december_input,
-    lancaster_plan,
-)
+from domain_examples import lancaster_plan  # noqa: E402
+from pack_examples import TEMPLATES, appendix_pdf, at, december_input  # noqa: E402
 
 from scheduler.adapters.pack_render import PackFiles, render_pack  # noqa: E402
 from scheduler.domain.pack.content import PackAttachment, PackInput  # noqa: E402

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from domain_examples import lancaster_meetings
 
-from scheduler.domain.errors import ConfigError
+from scheduler.domain.errors import ConfigError, PlanError
 from scheduler.domain.schedule.meetings_yaml import parse_meetings
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -141,6 +141,6 @@ def test_a_file_without_a_meetings_list_is_an_error() -> None:
 def test_a_yaml_syntax_error_is_a_config_error_with_its_line() -> None:
     error = error_of('meetings:\n  - {date: 2011-06-21, time: "10:00"\n')
 
-    assert isinstance(error, ConfigError)
+    assert isinstance(error, ConfigError) and not isinstance(error, PlanError)
     assert error.line is not None
     assert str(error).startswith(f"{SOURCE}:")

@@ -49,6 +49,7 @@ def test_a_private_agenda_item_is_read() -> None:
         ),
         ("partnership: X\nagenda:\n  - section: statistics\n", "pack.yaml:3: title is required"),
         ("partnership: X\nstatistics:\n  small_number_threshold: lots\n", "pack.yaml:3: small_"),
+        ("partnership: [X\n", "pack.yaml:2: YAML syntax error"),
     ],
 )
 def test_mistakes_are_reported_with_their_line(text: str, message: str) -> None:

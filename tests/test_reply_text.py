@@ -6,13 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.domain.replies.html_text import html_to_text
 from scheduler.domain.replies.inbound import read_message
-from scheduler.domain.replies.text import (
-    REPLY_MARKER,
-    extract_reply_text,
-    html_to_text,
-    split_reply,
-)
+from scheduler.domain.replies.text import REPLY_MARKER, extract_reply_text, split_reply
 
 MAIL = Path(__file__).resolve().parent / "fixtures" / "mail"
 SENT = (MAIL / "sent_request_jane.txt").read_text(encoding="utf-8")

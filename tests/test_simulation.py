@@ -12,7 +12,6 @@ from scheduler.domain.schedule.notification import MilestoneRef, Notification, N
 from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.schedule.simulation import (
     default_subject,
-    long_date,
     notification_to_json,
     simulate,
 )
@@ -170,8 +169,3 @@ def test_default_subjects_say_what_each_email_is_about() -> None:
         == "Deadlines from 30 April 2011: 3.1.1, 3.1.4"
     )
     assert subject(Kind.OVERDUE_NOTICE, refs=("3.1.1",), milestones=(due,)) == "Overdue: 3.1.1"
-
-
-def test_long_dates_are_english_day_month_year() -> None:
-    assert long_date(date(2011, 9, 20)) == "20 September 2011"
-    assert long_date(date(2012, 3, 1)) == "1 March 2012"

@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 PACK_TEMPLATE = "pack/pack.html"
 _MM = 72 / 25.4
 # The area appendix pages are drawn into: A4 less the margins of `@page appendix` in pack.css.
-A4_POINTS = (210 * _MM, 297 * _MM)
 APPENDIX_MARGINS_MM = (16.0, 12.0, 16.0, 12.0)  # top, right, bottom, left
 
 

@@ -7,8 +7,8 @@ class UserError(Exception):
     """An error the user can fix; the CLI prints it as one line and exits 1."""
 
 
-class PlanError(UserError):
-    """A problem in a plan document or plan/config YAML, located by file and line."""
+class LocatedError(UserError):
+    """A problem at a place in a file the user edits: source, line (when known) and what."""
 
     def __init__(self, source: str, line: int | None, message: str) -> None:
         self.source = source
@@ -21,8 +21,12 @@ class PlanError(UserError):
         return f"{where}: {self.message}"
 
 
-class ConfigError(PlanError):
-    """A problem in configuration (meetings, policy, people, settings)."""
+class PlanError(LocatedError):
+    """A problem in a plan document or a plan YAML file."""
+
+
+class ConfigError(LocatedError):
+    """A problem in configuration (meetings, policy, people, pack settings, environment)."""
 
 
 class TimescaleError(ValueError):

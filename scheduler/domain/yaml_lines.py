@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from scheduler.domain.errors import PlanError
+from scheduler.domain.errors import ConfigError, LocatedError
 
 
 class LineDict(dict[str, Any]):
@@ -28,6 +29,19 @@ class LineList(list[Any]):
     item_lines: list[int]
 
 
+def unknown_keys(mapping: LineDict, known: Collection[str]) -> list[str]:
+    """The keys of `mapping` its reader does not know, in file order.
+
+    A misspelt key must be reported, never silently ignored: every YAML reader asks this.
+    """
+    return [key for key in mapping if key not in known]
+
+
+def unknown_key_message(key: str, what: str, known: Iterable[str]) -> str:
+    """The readers' usual words for an unknown key, naming the keys they do know."""
+    return f"unknown key {key!r} in {what} (expected one of: {', '.join(known)})"
+
+
 def _construct(node: Node, source: str) -> Any:
     line = node.start_mark.line + 1
     if isinstance(node, MappingNode):
@@ -37,10 +51,10 @@ def _construct(node: Node, source: str) -> Any:
         for key_node, value_node in node.value:
             key = _construct(key_node, source)
             if not isinstance(key, str | int | float | bool) and key is not None:
-                raise PlanError(source, key_node.start_mark.line + 1, "a key must be plain text")
+                raise LocatedError(source, key_node.start_mark.line + 1, "a key must be plain text")
             key_text = str(key)
             if key_text in mapping:
-                raise PlanError(
+                raise LocatedError(
                     source, key_node.start_mark.line + 1, f"key {key_text!r} appears twice"
                 )
             mapping[key_text] = _construct(value_node, source)
@@ -55,22 +69,30 @@ def _construct(node: Node, source: str) -> Any:
     try:  # resolve the scalar as safe_load would (int, date, bool, str)
         return yaml.SafeLoader("").construct_object(node, deep=True)
     except (ValueError, yaml.YAMLError) as exc:
-        raise PlanError(source, line, f"unreadable value: {exc}") from None
+        raise LocatedError(source, line, f"unreadable value: {exc}") from None
 
 
 def load_yaml(text: str, source: str) -> Any:
     """Parse YAML text; mappings become LineDict and sequences LineList.
 
-    Raises PlanError(source, line, ...) for syntax errors and duplicate keys.
+    Raises LocatedError(source, line, ...) for syntax errors and duplicate keys.
     """
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
-        raise PlanError(source, line, f"YAML syntax error: {exc.problem or exc}") from None
+        raise LocatedError(source, line, f"YAML syntax error: {exc.problem or exc}") from None
     except yaml.YAMLError as exc:
-        raise PlanError(source, None, f"YAML error: {exc}") from None
+        raise LocatedError(source, None, f"YAML error: {exc}") from None
     if node is None:
         return None
     return _construct(node, source)
+
+
+def load_config_yaml(text: str, source: str) -> Any:
+    """load_yaml, with its syntax errors reported as configuration errors."""
+    try:
+        return load_yaml(text, source)
+    except LocatedError as error:
+        raise ConfigError(error.source, error.line, error.message) from None

@@ -14,7 +14,7 @@ import secrets
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -33,6 +33,7 @@ from jinja2 import (
 )
 
 from scheduler.domain.errors import ConfigError
+from scheduler.domain.human_dates import full_month_date, twenty_four_hour_time, weekday_date
 from scheduler.domain.plan.model import Milestone
 from scheduler.domain.replies.progress import ActionUpdate, Status
 from scheduler.domain.schedule.meeting import Meeting
@@ -319,18 +320,6 @@ def _template_values(
     }
 
 
-def _long_date(day: date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-def _short_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _clock(moment: time) -> str:
-    return f"{moment:%H:%M}"
-
-
 def _status(status: Status | None) -> str:
     return status.value if status is not None else "no status"
 
@@ -357,7 +346,12 @@ def _environment(root: Path) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(long_date=_long_date, short_date=_short_date, clock=_clock, status=_status)
+    env.filters.update(
+        long_date=weekday_date,
+        short_date=full_month_date,
+        clock=twenty_four_hour_time,
+        status=_status,
+    )
     env.globals["relative"] = _relative
     return env
 

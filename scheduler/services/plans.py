@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from scheduler.domain.errors import PlanError, WriteConflict
+from scheduler.domain.errors import LocatedError, WriteConflict
 from scheduler.domain.plan.document import parse_plan_document
 from scheduler.domain.plan.loading import PlanLoadSummary
 from scheduler.domain.plan.model import Plan
@@ -44,12 +44,12 @@ def read_plan_file(path: Path, config_dir: Path) -> tuple[Plan, tuple[str, ...]]
     return loaded.plan, tuple(loaded.warnings)
 
 
-def validate_plan_file(path: Path, config_dir: Path) -> list[PlanError]:
+def validate_plan_file(path: Path, config_dir: Path) -> list[LocatedError]:
     """Every problem in a plan file (empty when valid)."""
     try:
         people = read_people(config_dir)
         return list(validate_plan_yaml(read_text(path), str(path), people))
-    except PlanError as exc:
+    except LocatedError as exc:
         return [exc]
 
 

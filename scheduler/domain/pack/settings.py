@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
+from scheduler.domain.yaml_lines import LineDict, LineList, load_config_yaml, unknown_keys
 
 
 class AgendaSection(StrEnum):
@@ -72,7 +72,7 @@ _STATISTICS_KEYS = {"amber_within_percent", "small_number_threshold", "chart_qua
 
 def load_pack_config(text: str, source: str) -> PackConfig:
     """PackConfig from the text of config/pack.yaml; ConfigError(source, line, ...) if wrong."""
-    root = load_yaml(text, source)
+    root = load_config_yaml(text, source)
     if not isinstance(root, LineDict):
         raise ConfigError(source, None, "expected a mapping with 'partnership' at the top")
     _reject_unknown(root, _TOP_KEYS, source, "")
@@ -171,9 +171,9 @@ def _number(mapping: LineDict, key: str, default: float, source: str) -> float:
 
 
 def _reject_unknown(mapping: LineDict, allowed: set[str], source: str, prefix: str) -> None:
-    for key in mapping:
-        if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            raise ConfigError(
-                source, mapping.line_of(key), f"unknown {prefix}{key!r} (expected one of {known})"
-            )
+    unknown = unknown_keys(mapping, allowed)
+    if unknown:
+        key, known = unknown[0], ", ".join(sorted(allowed))
+        raise ConfigError(
+            source, mapping.line_of(key), f"unknown {prefix}{key!r} (expected one of {known})"
+        )

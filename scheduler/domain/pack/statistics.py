@@ -18,7 +18,6 @@ from enum import StrEnum
 from scheduler.domain.errors import ConfigError
 
 COLUMNS = ("indicator", "priority_ref", "period", "value", "lower_is_better")
-OPTIONAL_COLUMNS = ("target", "unit", "source")
 UNITS = ("count", "rate", "percent")
 
 _PERIOD = re.compile(r"^(\d{4})/(\d{2}) Q([1-4])$")
@@ -47,10 +46,6 @@ class Quarter:
     @property
     def label(self) -> str:
         return f"Q{self.number} {self.year}/{(self.year + 1) % 100:02d}"
-
-    @property
-    def short_label(self) -> str:
-        return f"Q{self.number} {(self.year) % 100:02d}/{(self.year + 1) % 100:02d}"
 
     def last_day(self) -> date:
         """The quarter's last day: 30 June, 30 September, 31 December or 31 March."""

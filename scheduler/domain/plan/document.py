@@ -8,20 +8,24 @@ skipped. The result is a Plan plus warnings a coordinator should read before tru
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from scheduler.domain.errors import PlanError, TimescaleError
+from scheduler.domain.plan.action_table import (
+    FOOTNOTE_LINE,
+    TableRow,
+    footnote_number,
+    header_cells,
+    header_fields,
+    read_row,
+)
+from scheduler.domain.plan.lead_line import parse_lead
 from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
 from scheduler.domain.plan.timescale import parse_timescale
 
-_SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
-_TO_DIGIT = str.maketrans(_SUPERSCRIPTS, "0123456789")
-_MARKER = re.compile(f"[{_SUPERSCRIPTS}]+")
-_FOOTNOTE_LINE = re.compile(rf"^\s*(?P<marker>[{_SUPERSCRIPTS}]+)\s*(?P<text>\S.*?)\s*$")
 _SECTION = re.compile(r"^\s*(?P<number>[0-9]+)\.?\s+(?P<title>[A-Za-z].*?)\s*$")
 _APPENDIX = re.compile(r"^\s*Appendix\b", re.IGNORECASE)
 _SUBHEADING = re.compile(r"^\s*(?P<ref>[0-9]+(?:\.[0-9]+)+)\.?\s+(?P<title>\S.*?)\s*$")
@@ -32,78 +36,10 @@ _LEAD = re.compile(
 _OUTCOME = re.compile(
     r"^\s*(?:[-*\u2022]\s*)?(?:outcomes?\s*:\s*)?(?P<text>.*?)\s*$", re.IGNORECASE
 )
-_HTML_TAG = re.compile(r"</?(?:p|br|div|span|strong|em|b|i|u|li|ul|ol|sup|font)\b", re.IGNORECASE)
 _PLACE = re.compile(r"((?:[A-Z][A-Za-z'\u2019-]*\s+){1,4})(?:CSP|Community Safety Partnership)\b")
 _TITLE_LINE = re.compile(r"\b(?:Community Safety|Action) Plan\b")
 _NOT_A_PLACE = frozenset({"the", "a", "an", "this", "our", "each", "every", "all"})
 _MAX_HEADING_WORDS = 12
-
-# Longest first, so "Chief Inspector" is not read as "Inspector" after "Chief".
-_TITLES = tuple(
-    sorted(
-        (
-            "Assistant Chief Constable",
-            "Deputy Chief Constable",
-            "Chief Constable",
-            "Detective Chief Superintendent",
-            "Chief Superintendent",
-            "Detective Superintendent",
-            "Superintendent",
-            "Detective Chief Inspector",
-            "Chief Inspector",
-            "Detective Inspector",
-            "Inspector",
-            "Detective Sergeant",
-            "Sergeant",
-            "Detective Constable",
-            "Police Constable",
-            "Area Manager",
-            "Group Manager",
-            "Station Manager",
-            "Watch Manager",
-            "Chief Supt",
-            "Ch Supt",
-            "Supt",
-            "Chief Insp",
-            "Ch Insp",
-            "Insp",
-            "Sgt",
-            "DCI",
-            "DI",
-            "DS",
-            "DC",
-            "PC",
-            "PCSO",
-            "County Councillor",
-            "Councillor",
-            "Cllr",
-            "Professor",
-            "Prof",
-            "Dr",
-            "Revd",
-            "Rev",
-            "Mrs",
-            "Mr",
-            "Ms",
-            "Miss",
-            "Mx",
-        ),
-        key=len,
-        reverse=True,
-    )
-)
-
-_FIELDS = ("action", "activity", "resources", "timescale", "lead_agency", "targets")
-_HEADER_PREFIXES = (
-    ("action", "action"),
-    ("activit", "activity"),
-    ("resource", "resources"),
-    ("timescale", "timescale"),
-    ("time", "timescale"),
-    ("deadline", "timescale"),
-    ("lead", "lead_agency"),
-    ("target", "targets"),
-)
 
 
 @dataclass(frozen=True)
@@ -115,21 +51,13 @@ class DocumentImport:
 
 
 @dataclass
-class _Row:
-    line: int
-    group: str | None
-    cells: dict[str, list[str]]
-    markers: list[str] = field(default_factory=list)
-
-
-@dataclass
 class _Block:
     ref: str
     title: str
     line: int
     lead: Lead | None = None
     outcomes: list[str] = field(default_factory=list)
-    rows: list[_Row] = field(default_factory=list)
+    rows: list[TableRow] = field(default_factory=list)
     has_table: bool = False
 
 
@@ -163,81 +91,6 @@ def _is_heading(line: _Line, pattern: re.Pattern[str]) -> re.Match[str] | None:
     return match
 
 
-def _cell_lines(raw: str) -> list[str]:
-    """A cell's lines: one per <p> (or <br>) in HTML cells, else the plain text."""
-    text = raw
-    if _HTML_TAG.search(text):
-        text = re.sub(
-            r"<sup\b[^>]*>\s*([0-9]+)\s*</sup\s*>",
-            lambda m: m[1].translate(str.maketrans("0123456789", _SUPERSCRIPTS)),
-            text,
-            flags=re.IGNORECASE,
-        )
-        text = re.sub(r"<br\s*/?>|</(?:p|div|li)\s*>", "\n", text, flags=re.IGNORECASE)
-        text = html.unescape(re.sub(r"<[^>]*>", " ", text))
-    lines = (" ".join(part.split()) for part in text.split("\n"))
-    return [line for line in lines if line]
-
-
-def _take_markers(lines: list[str], markers: list[str]) -> list[str]:
-    """Drop footnote superscripts from the text, remembering which footnotes were cited."""
-    cleaned = []
-    for line in lines:
-        found = [match[0].translate(_TO_DIGIT) for match in _MARKER.finditer(line)]
-        if not found:
-            cleaned.append(line)
-            continue
-        markers.extend(number for number in found if number not in markers)
-        stripped = " ".join(_MARKER.sub(" ", line).split())
-        cleaned.append(re.sub(r"\s+([.,;:])", r"\1", stripped))
-    return [line for line in cleaned if line]
-
-
-def _parse_lead(text: str) -> Lead:
-    """ "Chief Inspector Tracie O'Gara, Lancashire Constabulary" -> name, title, organisation."""
-    text = _clean(text).replace("\u2019", "'")
-    parts = [part.strip() for part in text.split(",") if part.strip()]
-    if len(parts) == 1 and re.search(r"\s[-\u2013]\s", text):
-        parts = [part.strip() for part in re.split(r"\s[-\u2013]\s", text, maxsplit=1)]
-    if not parts:
-        return Lead(name="")
-    name = parts[0]
-    organisation = parts[-1] if len(parts) > 1 else ""
-    titles = list(parts[1:-1])
-    bracketed = re.search(r"\s*\((?P<title>[^)]*)\)\s*$", name)
-    if bracketed:
-        titles.insert(0, bracketed["title"].strip())
-        name = name[: bracketed.start()].strip()
-    for title in _TITLES:
-        match = re.match(rf"{re.escape(title)}\.?\s+(?=\S)", name)
-        if match:
-            titles.insert(0, title)
-            name = name[match.end() :]
-            break
-    return Lead(name=name, title=", ".join(t for t in titles if t), organisation=organisation)
-
-
-def _header_fields(cells: list[str], line: int, source: str, warnings: list[str]) -> list[str]:
-    fields: list[str] = []
-    for cell in cells:
-        lowered = cell.lower()
-        name = next((f for prefix, f in _HEADER_PREFIXES if lowered.startswith(prefix)), "")
-        if not lowered:
-            name = ""
-        elif not name or name in fields:
-            warnings.append(f"{source}:{line}: column {cell!r} is not used")
-            name = ""
-        fields.append(name)
-    return fields
-
-
-def _header_cells(line: _Line) -> list[str] | None:
-    cells = [" ".join(_cell_lines(cell)) for cell in line.text.split("\t")]
-    if cells and cells[0].lower() in ("action", "actions"):
-        return cells
-    return None
-
-
 class _Reader:
     """Walks the document's lines once, collecting priority blocks and footnotes."""
 
@@ -247,9 +100,9 @@ class _Reader:
         self.warnings: list[str] = []
         self.footnotes: dict[str, str] = {}
         for line in self.lines:
-            match = _FOOTNOTE_LINE.match(line.text)
+            match = FOOTNOTE_LINE.match(line.text)
             if match and not line.has_tab:
-                self.footnotes.setdefault(match["marker"].translate(_TO_DIGIT), match["text"])
+                self.footnotes.setdefault(footnote_number(match["marker"]), match["text"])
 
     def scope(self) -> tuple[list[_Line], bool]:
         """The action plan section when the document names one, else the whole text."""
@@ -293,11 +146,11 @@ class _Reader:
         in_table = False
         group: str | None = None
         for line in lines:
-            if line.blank or (_FOOTNOTE_LINE.match(line.text) and not line.has_tab):
+            if line.blank or (FOOTNOTE_LINE.match(line.text) and not line.has_tab):
                 continue
-            header = _header_cells(line) if line.has_tab else None
+            header = header_cells(line.text) if line.has_tab else None
             if header is not None:
-                fields = _header_fields(header, line.number, self.source, self.warnings)
+                fields = header_fields(header, line.number, self.source, self.warnings)
                 block.has_table = in_table = True
                 group = None
                 continue
@@ -310,7 +163,7 @@ class _Reader:
                         line.number,
                         "table row outside an action table (no 'Action<TAB>Activity...' header)",
                     )
-                group = self.row(block, fields, line, group)
+                group = read_row(block.rows, fields, line.number, line.text, group, self.source)
                 continue
             if in_table or block.rows:
                 in_table = False
@@ -327,7 +180,7 @@ class _Reader:
                     " the first is used"
                 )
             else:
-                block.lead = _parse_lead(lead["text"])
+                block.lead = parse_lead(_clean(lead["text"]))
             return
         outcome = _OUTCOME.match(line.text)
         text = _clean(outcome["text"]) if outcome else ""
@@ -338,36 +191,6 @@ class _Reader:
             )
         elif text:
             block.outcomes.append(text)
-
-    def row(self, block: _Block, fields: list[str], line: _Line, group: str | None) -> str | None:
-        raw = line.text.split("\t")
-        if len(raw) < len(fields) or any(cell.strip() for cell in raw[len(fields) :]):
-            raise PlanError(
-                self.source,
-                line.number,
-                f"table row has {len(raw)} cells but the header has {len(fields)}",
-            )
-        markers: list[str] = []
-        cells: dict[str, list[str]] = {name: [] for name in _FIELDS}
-        for name, cell in zip(fields, raw, strict=False):
-            if name:
-                cells[name].extend(_take_markers(_cell_lines(cell), markers))
-        first = cells["action"]
-        others = [name for name in _FIELDS[1:] if cells[name]]
-        if not first and not others:
-            return group
-        if first and not others:
-            return "\n".join(first)
-        if not first:
-            if not block.rows:
-                raise PlanError(self.source, line.number, "table row has no Action text")
-            previous = block.rows[-1]
-            for name in others:
-                previous.cells[name].extend(cells[name])
-            previous.markers.extend(m for m in markers if m not in previous.markers)
-            return group
-        block.rows.append(_Row(line=line.number, group=group, cells=cells, markers=markers))
-        return group
 
 
 def _period_of(start: date) -> tuple[date, date]:
@@ -425,7 +248,7 @@ def _derive_name(reader: _Reader, start: date, end: date) -> str:
 
 
 def _action(
-    row: _Row,
+    row: TableRow,
     ref: str,
     reader: _Reader,
     period: tuple[date, date],

@@ -26,8 +26,14 @@ from typing import Any
 
 import yaml
 
-from scheduler.domain.errors import ConfigError, PlanError
-from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
+from scheduler.domain.errors import ConfigError, LocatedError
+from scheduler.domain.yaml_lines import (
+    LineDict,
+    LineList,
+    load_yaml,
+    unknown_key_message,
+    unknown_keys,
+)
 
 _EMAIL = re.compile(r"^[^@\s<>(),;:\"\[\]]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
 _PERSON_KEYS = ("email", "delegates", "title", "organisation")
@@ -121,12 +127,8 @@ class _Reader:
         self.errors.append(ConfigError(self.source, line, message))
 
     def unknown_keys(self, mapping: LineDict, allowed: tuple[str, ...], what: str) -> None:
-        for key in mapping:
-            if key not in allowed:
-                self.error(
-                    mapping.line_of(key),
-                    f"unknown key {key!r} in {what} (expected one of: {', '.join(allowed)})",
-                )
+        for key in unknown_keys(mapping, allowed):
+            self.error(mapping.line_of(key), unknown_key_message(key, what, allowed))
 
     def text(self, mapping: LineDict, key: str, what: str) -> str:
         value = mapping.get(key)
@@ -189,7 +191,7 @@ class _Reader:
     def read(self, text: str) -> People:
         try:
             root = load_yaml(text, self.source)
-        except PlanError as exc:
+        except LocatedError as exc:
             self.error(exc.line, exc.message)
             return People()
         except (ValueError, yaml.YAMLError) as exc:

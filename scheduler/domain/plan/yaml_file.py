@@ -16,10 +16,16 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from scheduler.domain.errors import PlanError
+from scheduler.domain.errors import LocatedError, PlanError
 from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
 from scheduler.domain.plan.people import People
-from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
+from scheduler.domain.yaml_lines import (
+    LineDict,
+    LineList,
+    load_yaml,
+    unknown_key_message,
+    unknown_keys,
+)
 
 HEADER = """\
 # Community Safety Plan, in the form the scheduler reads (edit freely; `csp plan validate`
@@ -203,14 +209,9 @@ class _Reader:
         if not isinstance(value, LineDict):
             self.error(line, f"{what} must be a mapping with keys {', '.join(required)}")
             return None
-        for key in value:
-            if misplaced and key in misplaced:
-                self.error(value.line_of(key), misplaced[key])
-            elif key not in keys:
-                self.error(
-                    value.line_of(key),
-                    f"unknown key {key!r} in {what} (expected one of: {', '.join(keys)})",
-                )
+        for key in unknown_keys(value, keys):
+            message = (misplaced or {}).get(key) or unknown_key_message(key, what, keys)
+            self.error(value.line_of(key), message)
         for key in required:
             if key not in value:
                 self.error(value.line, f"{what} has no {key}")
@@ -279,8 +280,8 @@ class _Reader:
     def read(self, text: str) -> Plan | None:
         try:
             root = load_yaml(text, self.source)
-        except PlanError as exc:
-            self.errors.append(exc)
+        except LocatedError as exc:
+            self.error(exc.line, exc.message)
             return None
         except (ValueError, yaml.YAMLError) as exc:
             self.error(_unreadable_value_line(text), f"unreadable value: {exc}")

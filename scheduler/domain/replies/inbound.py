@@ -32,8 +32,9 @@ from scheduler.domain.replies.classification import (
     classify,
     failed_recipients,
 )
+from scheduler.domain.replies.html_text import html_to_text
 from scheduler.domain.replies.personal_data import find_personal_data
-from scheduler.domain.replies.text import extract_reply_text, html_to_text, split_reply
+from scheduler.domain.replies.text import extract_reply_text, split_reply
 from scheduler.domain.replies.updates import (
     InlineAnswer,
     ReplyContent,

@@ -16,18 +16,11 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from scheduler.domain.replies.lines import is_quoted, normalise_text, squash, unquote
 from scheduler.domain.replies.progress import Status
-from scheduler.domain.replies.text import (
-    ReplySplit,
-    is_quote_header,
-    is_quoted,
-    is_signature_start,
-    normalise_text,
-    quote_header_end,
-    split_reply,
-    squash,
-    unquote,
-)
+from scheduler.domain.replies.quotes import is_quote_header, quote_header_end
+from scheduler.domain.replies.signatures import is_signature_start
+from scheduler.domain.replies.text import ReplySplit, split_reply
 
 
 @dataclass(frozen=True)

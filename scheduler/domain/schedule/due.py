@@ -148,10 +148,10 @@ def due_notifications(
     skipped: list[SkippedNotification] = []
     for notification in candidates:
         verdict = judge.verdict(notification)
-        if isinstance(verdict, Notification):
-            due.append(verdict)
-        elif isinstance(verdict, str):
-            skipped.append(SkippedNotification(notification, verdict))
+        if verdict.send is not None:
+            due.append(verdict.send)
+        elif verdict.skip_reason is not None:
+            skipped.append(SkippedNotification(notification, verdict.skip_reason))
     due, superseded = _drop_superseded(due, judge)
     skipped.extend(superseded)
     return DueResult(tuple(due), tuple(sorted(skipped, key=lambda s: _order(s.notification))))
@@ -362,6 +362,17 @@ def _recipients(plan: Plan) -> list[_Recipient]:
 # Usefulness at `now`.
 
 
+@dataclass(frozen=True)
+class _Verdict:
+    """Send `send` (the notification as it stands now), skip for `skip_reason`, or wait."""
+
+    send: Notification | None = None
+    skip_reason: str | None = None
+
+
+_WAIT = _Verdict()
+
+
 @dataclass(frozen=True, eq=False)
 class _Judge:
     starts: dict[date, datetime]
@@ -371,23 +382,25 @@ class _Judge:
     catch_up: timedelta
     priority_of: dict[str, str]
 
-    def verdict(self, n: Notification) -> Notification | str | None:
-        """The notification to send (as it stands now), a reason to skip it, or None to wait."""
+    def verdict(self, n: Notification) -> _Verdict:
+        """Whether to send the notification (as it stands now), skip it for a reason, or wait."""
         if n.kind in (_Kind.DEADLINE_REMINDER, _Kind.OVERDUE_NOTICE):
             return self._milestone_verdict(n)
         if n.meeting is None:
-            return None
+            return _WAIT
         if meeting_has_passed(self.starts.get(n.meeting), self.now):
             if n.kind is _Kind.AGENDA_ADDENDUM and n.meeting.isoformat() not in self.late:
-                return f"meeting {n.meeting.isoformat()} has passed with no late updates"
-            return f"meeting {n.meeting.isoformat()} has passed"
+                return _Verdict(
+                    skip_reason=f"meeting {n.meeting.isoformat()} has passed with no late updates"
+                )
+            return _Verdict(skip_reason=f"meeting {n.meeting.isoformat()} has passed")
         if n.kind is _Kind.AGENDA_ADDENDUM:
-            return n if n.meeting.isoformat() in self.late else None
+            return _Verdict(send=n) if n.meeting.isoformat() in self.late else _WAIT
         if n.kind is _Kind.UPDATE_CHASER and self._replied(n):
-            return "lead replied"
+            return _Verdict(skip_reason="lead replied")
         if n.kind in (_Kind.UPDATE_REQUEST, _Kind.UPDATE_CHASER):
-            return replace(n, milestones=self._open(n.milestones))
-        return n
+            return _Verdict(send=replace(n, milestones=self._open(n.milestones)))
+        return _Verdict(send=n)
 
     @property
     def late(self) -> frozenset[str]:
@@ -401,18 +414,20 @@ class _Judge:
         done = self.recorded.completed_milestones
         return tuple(m for m in milestones if (m.action_ref, m.label) not in done)
 
-    def _milestone_verdict(self, n: Notification) -> Notification | str:
+    def _milestone_verdict(self, n: Notification) -> _Verdict:
         if n.kind is _Kind.OVERDUE_NOTICE and self.now - n.send_at > self.catch_up:
             days = self.catch_up.days
-            return f"more than {days} day{'' if days == 1 else 's'} late"
+            return _Verdict(skip_reason=f"more than {days} day{'' if days == 1 else 's'} late")
         remaining = self._open(n.milestones)
         if not remaining:
-            return "milestone completed"
+            return _Verdict(skip_reason="milestone completed")
         if n.kind is _Kind.DEADLINE_REMINDER:
             remaining = tuple(m for m in remaining if m.due >= self.today)
             if not remaining:
-                return f"deadline passed on {max(m.due for m in n.milestones).isoformat()}"
-        return self.with_milestones(n, remaining)
+                return _Verdict(
+                    skip_reason=f"deadline passed on {max(m.due for m in n.milestones).isoformat()}"
+                )
+        return _Verdict(send=self.with_milestones(n, remaining))
 
     def with_milestones(self, n: Notification, milestones: Sequence[MilestoneRef]) -> Notification:
         return replace(

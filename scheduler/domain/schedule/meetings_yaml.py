@@ -14,9 +14,15 @@ from datetime import date, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from scheduler.domain.errors import ConfigError, PlanError
+from scheduler.domain.errors import ConfigError
 from scheduler.domain.schedule.meeting import Meeting
-from scheduler.domain.yaml_lines import LineDict, LineList, load_yaml
+from scheduler.domain.yaml_lines import (
+    LineDict,
+    LineList,
+    load_config_yaml,
+    unknown_key_message,
+    unknown_keys,
+)
 
 DEFAULT_TIMEZONE = "Europe/London"
 _TOP_KEYS = ("timezone", "meetings")
@@ -75,23 +81,12 @@ def _meeting(entry: Any, line: int, zone: str, source: str) -> Meeting:
     )
 
 
-def load_config_yaml(text: str, source: str) -> Any:
-    """load_yaml, with its syntax errors reported as configuration errors."""
-    try:
-        return load_yaml(text, source)
-    except PlanError as error:
-        raise ConfigError(error.source, error.line, error.message) from None
-
-
 def check_keys(mapping: LineDict, allowed: Collection[str], source: str, what: str) -> None:
     """Refuse keys the reader does not know: a misspelt key must not be silently ignored."""
-    for key in mapping:
-        if key not in allowed:
-            raise ConfigError(
-                source,
-                mapping.line_of(key),
-                f"unknown key {key!r} in {what} (expected one of: {', '.join(allowed)})",
-            )
+    unknown = unknown_keys(mapping, allowed)
+    if unknown:
+        key = unknown[0]
+        raise ConfigError(source, mapping.line_of(key), unknown_key_message(key, what, allowed))
 
 
 def read_time(value: object, source: str, line: int, key: str) -> time:

@@ -15,13 +15,12 @@ import holidays
 from scheduler.domain.errors import ConfigError
 from scheduler.domain.schedule.meetings_yaml import (
     check_keys,
-    load_config_yaml,
     read_date,
     read_time,
     read_timezone,
 )
 from scheduler.domain.schedule.policy import Policy
-from scheduler.domain.yaml_lines import LineDict, LineList
+from scheduler.domain.yaml_lines import LineDict, LineList, load_config_yaml
 
 _KEYS = tuple(field.name for field in fields(Policy))
 _DAY_LISTS = ("chaser_days_before", "deadline_reminder_days_before")

@@ -9,9 +9,10 @@ plain subject line of each kind, which the email templates may reuse.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
+from scheduler.domain.human_dates import full_month_date
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.schedule.due import Recorded, due_notifications, scheduled_notifications
 from scheduler.domain.schedule.meeting import Meeting
@@ -73,7 +74,7 @@ def notification_to_json(
 
 def default_subject(n: Notification) -> str:
     """A plain subject line saying what the email is about ("Update request: CSP meeting ...")."""
-    meeting = f"CSP meeting {long_date(n.meeting)}" if n.meeting else "CSP"
+    meeting = f"CSP meeting {full_month_date(n.meeting)}" if n.meeting else "CSP"
     if n.kind is NotificationKind.UPDATE_REQUEST:
         return f"Update request: {meeting}"
     if n.kind is NotificationKind.UPDATE_CHASER:
@@ -87,32 +88,11 @@ def default_subject(n: Notification) -> str:
     return _milestone_subject(n)
 
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def long_date(day: date) -> str:
-    """21 June 2011, in English whatever the process locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
 def _milestone_subject(n: Notification) -> str:
     refs = ", ".join(n.refs)
     if n.kind is NotificationKind.OVERDUE_NOTICE:
         return f"Overdue: {refs}"
     dues = sorted({m.due for m in n.milestones})
     if len(dues) == 1:
-        return f"Deadline {long_date(dues[0])}: {refs}"
-    return f"Deadlines from {long_date(dues[0])}: {refs}"
+        return f"Deadline {full_month_date(dues[0])}: {refs}"
+    return f"Deadlines from {full_month_date(dues[0])}: {refs}"
