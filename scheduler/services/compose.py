@@ -36,11 +36,11 @@ from scheduler.domain.errors import ConfigError
 from scheduler.domain.human_dates import full_month_date, twenty_four_hour_time, weekday_date
 from scheduler.domain.plan.model import Milestone
 from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.replies.text import REPLY_MARKER
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.services.ics import MilestoneEvent, meeting_calendar, milestones_calendar
 
-REPLY_MARKER = "## Please type your reply above this line ##"
 TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 TOKEN_LENGTH = 20
 TOKEN_PATTERN = re.compile(f"[a-z2-7]{{{TOKEN_LENGTH}}}")

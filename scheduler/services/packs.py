@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.adapters.pack_render import PackFiles, render_pack
 from scheduler.domain.errors import ConfigError
+from scheduler.domain.human_dates import full_month_date
 from scheduler.domain.pack.content import PackAttachment, PackInput
 from scheduler.domain.pack.settings import PackConfig
 from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
@@ -142,9 +143,9 @@ def _failures(uow: UnitOfWork, tz: ZoneInfo) -> tuple[str, ...]:
         who = message.lead_name or ", ".join(message.to)
         when = message.scheduled_for.astimezone(tz)
         kind = message.kind.value.replace("_", " ").capitalize()
-        failed.append(f"{kind} to {who}, {when.day} {when:%B %Y}")
+        failed.append(f"{kind} to {who}, {full_month_date(when.date())}")
     bounced = [
-        f"Email to {failing.address} bounced (since {failing.failing_since:%d %B %Y})"
-        for failing in uow.inbound.failing_addresses()
+        f"Email to {f.address} bounced (since {full_month_date(f.failing_since.date())})"
+        for f in uow.inbound.failing_addresses()
     ]
     return tuple(failed + bounced)
