@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import Any
@@ -25,10 +26,40 @@ from scheduler.events import log_event
 from scheduler.services.app import Services
 
 MISFIRE_GRACE_SECONDS = 300
+# How long a stop waits for the job in hand: it sends no further message once asked to stop,
+# so this covers the one message (or pack) in hand. A service manager's stop timeout should
+# be longer (systemd's default of 90 s is).
+STOP_WAIT_SECONDS = 9.0
 
 
-def build_scheduler(services: Services, clock: Clock) -> BlockingScheduler:
+class RunningJobs:
+    """How many jobs are running, so a stop can wait for the one in hand to finish."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._idle = threading.Condition()
+
+    def __enter__(self) -> None:
+        with self._idle:
+            self._count += 1
+
+    def __exit__(self, *exc: object) -> None:
+        with self._idle:
+            self._count -= 1
+            self._idle.notify_all()
+
+    def wait_idle(self, timeout: float) -> int:
+        """Wait until no job runs, or `timeout` seconds; returns how many still run."""
+        with self._idle:
+            self._idle.wait_for(lambda: self._count == 0, timeout)
+            return self._count
+
+
+def build_scheduler(
+    services: Services, clock: Clock, running: RunningJobs | None = None
+) -> BlockingScheduler:
     """The scheduler with its few jobs; the first tick runs at once to catch up."""
+    running = running or RunningJobs()
     settings = services.settings
     scheduler = BlockingScheduler(
         timezone=settings.timezone,
@@ -40,7 +71,7 @@ def build_scheduler(services: Services, clock: Clock) -> BlockingScheduler:
     )
     now = clock.now()
     scheduler.add_job(
-        _logged("tick", reminders.tick, services, clock),
+        _logged("tick", reminders.tick, services, clock, running),
         IntervalTrigger(seconds=settings.tick_seconds),
         id="tick",
         name="reminder tick",
@@ -48,14 +79,14 @@ def build_scheduler(services: Services, clock: Clock) -> BlockingScheduler:
     )
     if settings.imap is not None:
         scheduler.add_job(
-            _logged("inbox_poll", inbox.poll, services, clock),
+            _logged("inbox_poll", inbox.poll, services, clock, running),
             IntervalTrigger(seconds=settings.inbox_poll_seconds),
             id="inbox_poll",
             name="inbox poll",
             next_run_time=now,
         )
     scheduler.add_job(
-        _logged("purge", housekeeping.purge, services, clock),
+        _logged("purge", housekeeping.purge, services, clock, running),
         CronTrigger(hour=3, minute=15),
         id="purge",
         name="raw message purge",
@@ -65,10 +96,17 @@ def build_scheduler(services: Services, clock: Clock) -> BlockingScheduler:
 
 
 def _logged(
-    name: str, job: Callable[[Services, Clock], Any], services: Services, clock: Clock
+    name: str,
+    job: Callable[[Services, Clock], Any],
+    services: Services,
+    clock: Clock,
+    running: RunningJobs,
 ) -> Callable[[], None]:
     def run() -> None:
-        result = job(services, clock)
+        if services.sender.stopping.is_set():
+            return
+        with running:
+            result = job(services, clock)
         log_event("job_done", logging.DEBUG, job=name, result=result)
 
     run.__name__ = name
@@ -95,10 +133,12 @@ def check_can_send(services: Services) -> None:
 def run_daemon(services: Services, clock: Clock) -> None:
     """Run until SIGTERM or SIGINT; SIGHUP re-reads the configuration folder."""
     check_can_send(services)
-    scheduler = build_scheduler(services, clock)
+    running = RunningJobs()
+    scheduler = build_scheduler(services, clock, running)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log_event("stopping", signal=signal.Signals(signum).name)
+        services.sender.stopping.set()  # no job claims or sends anything more
         if not scheduler.running:  # a signal before the scheduler started: nothing to stop
             raise SystemExit(0)
         scheduler.shutdown(wait=False)
@@ -118,4 +158,8 @@ def run_daemon(services: Services, clock: Clock) -> None:
         transport=services.transport_label,
     )
     scheduler.start()
-    log_event("stopped")
+    unfinished = running.wait_idle(STOP_WAIT_SECONDS)
+    if unfinished:
+        log_event("stopped", logging.WARNING, jobs_still_running=unfinished)
+    else:
+        log_event("stopped")

@@ -72,6 +72,7 @@ class Received:
 class _Handler:
     refuse: Mapping[str, str]
     refuse_data: str | None
+    drop_after_data: int = 0  # how many more messages to take, then drop before replying
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -109,6 +110,11 @@ class _Handler:
                     tls=session.ssl is not None,
                 )
             )
+            dropping = self.drop_after_data > 0
+            self.drop_after_data -= dropping
+        if dropping:  # taken, but the reply never reaches the client
+            assert server.transport is not None
+            server.transport.abort()
         return "250 2.0.0 Message accepted"
 
 
@@ -147,9 +153,12 @@ class SmtpTestServer:
         logins: Mapping[str, str] | None = None,
         refuse: Mapping[str, str] | None = None,
         refuse_data: str | None = None,
+        drop_after_data: int = 0,
     ) -> None:
         self._handler = _Handler(
-            refuse={k.lower(): v for k, v in (refuse or {}).items()}, refuse_data=refuse_data
+            refuse={k.lower(): v for k, v in (refuse or {}).items()},
+            refuse_data=refuse_data,
+            drop_after_data=drop_after_data,
         )
         kwargs: dict[str, Any] = {}
         if starttls is not None:

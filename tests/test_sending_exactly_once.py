@@ -22,6 +22,7 @@ from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
+from scheduler.services.delivery import SenderState
 from scheduler.services.reminders import run_tick
 from tests.service_harness import FREEZE_IGNORE, copy_example_config, make_services
 from tests.smtp_server import SmtpTestServer, closed_port
@@ -97,6 +98,12 @@ def _tick(services: Services, at: datetime) -> None:
         run_tick(services, at)
 
 
+def _restart(services: Services) -> None:
+    """The daemon died with the crash: what runs next is a new process, a new worker."""
+    services.worker = f"restarted-{services.worker}"
+    services.sender = SenderState()
+
+
 def _received_once_each(smtp: SmtpTestServer) -> Counter[str]:
     return Counter(str(m.message["To"]) for m in smtp.messages)
 
@@ -141,10 +148,23 @@ def test_a_crash_after_the_outbox_write_sends_each_once_when_the_lease_expires(
     with pytest.raises(Crash):
         _tick(services, NINE)
     assert _statuses(services) == Counter({OutboxStatus.SENDING: REQUESTS})
+    _restart(services)
     services.open_transport = lambda: _transport(smtp.port)
-    _tick(services, NINE + timedelta(minutes=1))  # the dead claimer's lease still holds
+    _tick(services, NINE + timedelta(seconds=30))  # the dead claimer's lease still holds
     assert smtp.messages == []
-    _tick(services, NINE + timedelta(minutes=11))
+    _tick(services, NINE + timedelta(minutes=2))  # and has run out a minute later
+    assert len(smtp.messages) == REQUESTS
+    assert set(_received_once_each(smtp).values()) == {1}
+
+
+def test_a_live_worker_whose_batch_broke_off_takes_its_claims_back_at_once(
+    services: Services, smtp: SmtpTestServer
+) -> None:
+    services.open_transport = lambda: CrashingTransport(smtp.port, on_open=True)  # type: ignore[assignment]
+    with pytest.raises(Crash):
+        _tick(services, NINE)
+    services.open_transport = lambda: _transport(smtp.port)
+    _tick(services, NINE + timedelta(seconds=30))  # same process: no need to wait for the lease
     assert len(smtp.messages) == REQUESTS
     assert set(_received_once_each(smtp).values()) == {1}
 
@@ -155,8 +175,9 @@ def test_a_crash_after_smtp_accepted_resends_only_that_message_with_its_message_
     services.open_transport = lambda: CrashingTransport(smtp.port, after_accept=1)  # type: ignore[assignment]
     with pytest.raises(Crash):
         _tick(services, NINE)
+    _restart(services)
     services.open_transport = lambda: _transport(smtp.port)
-    _tick(services, NINE + timedelta(minutes=11))
+    _tick(services, NINE + timedelta(minutes=2))
     message_ids = Counter(m.message["Message-ID"] for m in smtp.messages)
     # The documented window: the one message in flight goes twice, as the same message.
     assert len(message_ids) == REQUESTS
@@ -171,8 +192,9 @@ def test_a_crash_after_a_message_is_marked_sent_never_sends_it_again(
     with pytest.raises(Crash):
         _tick(services, NINE)
     assert len(smtp.messages) == 2
+    _restart(services)
     services.open_transport = lambda: _transport(smtp.port)
-    _tick(services, NINE + timedelta(minutes=11))
+    _tick(services, NINE + timedelta(minutes=2))
     assert len(smtp.messages) == REQUESTS
     assert set(_received_once_each(smtp).values()) == {1}
 
@@ -248,7 +270,7 @@ def test_two_daemons_on_one_database_send_each_email_once(
 
 
 class SlowTransport:
-    """A real SMTP transport on a slow line: each message takes four minutes of frozen time,
+    """A real SMTP transport on a slow line: each message takes half a minute of frozen time,
     and after the third one another daemon runs its tick."""
 
     def __init__(self, port: int, frozen: Any, other_daemon: Services) -> None:
@@ -266,10 +288,10 @@ class SlowTransport:
         self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None
     ) -> None:
         self.inner.send_raw(sender, recipients, raw, message_id)
-        self.frozen.tick(timedelta(minutes=4))
+        self.frozen.tick(timedelta(seconds=30))
         self.sent += 1
-        if self.sent == 3:  # 12 minutes in: past the first lease, so it must have been renewed
-            run_tick(self.other, NINE + timedelta(minutes=12))
+        if self.sent == 3:  # 90 s in: past the first lease, so it must have been renewed
+            run_tick(self.other, NINE + timedelta(seconds=90))
 
 
 def test_a_batch_slower_than_its_lease_keeps_its_claim_and_nothing_goes_twice(

@@ -18,7 +18,10 @@ from datetime import UTC
 from email.message import EmailMessage
 from pathlib import Path
 from types import TracebackType
-from typing import NoReturn, Protocol, Self
+from typing import TYPE_CHECKING, NoReturn, Protocol, Self
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 from scheduler.clock import Clock, SystemClock
 from scheduler.settings import Security, SmtpSettings
@@ -44,6 +47,17 @@ class PermanentFailure(Exception):
         self.reason = reason
 
 
+class AcceptanceUnknown(Exception):
+    """The message went out whole but the server's reply never came: it may have been taken.
+
+    Never resent by the transport: the outbox records this first, and allows one resend.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class MailTransport(Protocol):
     """Sends messages; enter it once per batch so the batch shares one connection."""
 
@@ -57,7 +71,7 @@ class MailTransport(Protocol):
     ) -> None: ...
 
     def send(self, msg: EmailMessage) -> None:
-        """Hand one message on; raises TemporaryFailure or PermanentFailure."""
+        """Hand one message on; raises TemporaryFailure, PermanentFailure or AcceptanceUnknown."""
         ...
 
     def send_raw(
@@ -84,15 +98,15 @@ def _by_code(code: int, what: str, message: bytes | str) -> Exception:
 class SmtpTransport:
     """SMTP over one connection per batch (STARTTLS, implicit TLS or plain).
 
-    If the server drops the connection between messages (idle timeout, 421), the message is
-    sent again once on a fresh connection. Should the drop fall after the server took the
-    message but before its reply reached us, the recipient gets it twice with the same
-    Message-ID; SMTP leaves that window open (RFC 1047) and no client can close it.
+    If the server drops the connection before the message went out (idle timeout, 421), it
+    is sent again once on a fresh connection. A drop after the whole message went out and
+    before the server's reply is `AcceptanceUnknown`: the server may have taken it (RFC 1047),
+    so the transport never resends it itself.
     """
 
     def __init__(self, settings: SmtpSettings) -> None:
         self._settings = settings
-        self._smtp: smtplib.SMTP | None = None
+        self._smtp: _BodyTracking | None = None
         self._unreachable: str | None = None
         self.connections = 0  # opened in this transport's life, for logs and tests
 
@@ -135,12 +149,18 @@ class SmtpTransport:
             self._connect()
         try:
             self._send_once(transmit, message_id)
+        except AcceptanceUnknown:
+            self.close()
+            raise
         except _Dropped as dropped:
             log.info("smtp connection dropped (%s); reconnecting once", dropped.reason)
             self.close()
             self._connect()
             try:
                 self._send_once(transmit, message_id)
+            except AcceptanceUnknown:
+                self.close()
+                raise
             except _Dropped as again:
                 self.close()
                 raise TemporaryFailure(f"connection dropped twice: {again.reason}") from None
@@ -148,10 +168,11 @@ class SmtpTransport:
     def _send_once(self, transmit: _Transmit, message_id: str | None) -> None:
         smtp = self._smtp
         assert smtp is not None
+        smtp.body_sent = False
         try:
             refused = transmit(smtp)
         except smtplib.SMTPServerDisconnected as exc:
-            raise _Dropped(str(exc) or "server disconnected") from None
+            raise _lost(smtp, str(exc) or "server disconnected") from None
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             if smtp.sock is None and 421 in codes:
@@ -176,7 +197,7 @@ class SmtpTransport:
             self.close()
             raise TemporaryFailure(f"smtp error: {exc}") from None
         except OSError as exc:
-            raise _Dropped(f"connection error: {exc}") from None
+            raise _lost(smtp, f"connection error: {exc}") from None
         if refused:
             # Taken for some recipients: sending again would duplicate it for them.
             log.warning(
@@ -222,11 +243,11 @@ class SmtpTransport:
         log.warning("smtp unavailable: %s", reason)
         raise TemporaryFailure(reason) from None
 
-    def _open(self) -> smtplib.SMTP:
+    def _open(self) -> _BodyTracking:
         settings = self._settings
-        smtp: smtplib.SMTP
+        smtp: _BodyTracking
         if settings.security == "ssl":
-            smtp = smtplib.SMTP_SSL(
+            smtp = _BodyTrackingSsl(
                 settings.host,
                 settings.port,
                 local_hostname=settings.local_hostname,
@@ -234,7 +255,7 @@ class SmtpTransport:
                 context=self._tls_context(),
             )
         else:
-            smtp = smtplib.SMTP(
+            smtp = _BodyTracking(
                 settings.host,
                 settings.port,
                 local_hostname=settings.local_hostname,
@@ -255,7 +276,34 @@ class SmtpTransport:
         return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
-_Transmit = Callable[[smtplib.SMTP], dict[str, tuple[int, bytes]]]
+def _lost(smtp: _BodyTracking, reason: str) -> Exception:
+    """The connection failed under a message: harmless before the message went out."""
+    if smtp.body_sent:
+        return AcceptanceUnknown(f"no reply after the message was sent: {reason}")
+    return _Dropped(reason)
+
+
+class _BodyTracking(smtplib.SMTP):
+    """An SMTP client that knows whether the message itself has gone out (after DATA's 354),
+    which is what tells a harmless drop from one that leaves the message's fate unknown."""
+
+    body_sent = False
+
+    def data(self, msg: ReadableBuffer | str) -> tuple[int, bytes]:
+        self.body_sent = False
+        return super().data(msg)
+
+    def send(self, s: ReadableBuffer | str) -> None:
+        super().send(s)
+        if not isinstance(s, str):  # commands go as str; only the message body goes as bytes
+            self.body_sent = True
+
+
+class _BodyTrackingSsl(_BodyTracking, smtplib.SMTP_SSL):
+    pass
+
+
+_Transmit = Callable[[_BodyTracking], dict[str, tuple[int, bytes]]]
 
 
 class _Dropped(Exception):

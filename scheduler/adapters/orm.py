@@ -175,6 +175,9 @@ class OutboxRow(Base):
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # What a message queued unrendered needs to be rendered at send time (acknowledgements).
     context: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Set when a send ended after the message went out but before the server's reply: the
+    # one resend then allowed has been used once this is set.
+    acceptance_unknown_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 Index("ix_outbox_claim", OutboxRow.status, OutboxRow.send_after)

@@ -41,7 +41,8 @@ class OutboxRepository:
     ) -> list[OutboxMessage]:
         sendable = or_(
             OutboxRow.status == OutboxStatus.PENDING.value,
-            (OutboxRow.status == OutboxStatus.SENDING.value) & (OutboxRow.lease_until < now),
+            (OutboxRow.status == OutboxStatus.SENDING.value)
+            & or_(OutboxRow.lease_until < now, OutboxRow.claimed_by == worker),
         )
         candidates = self.session.scalars(
             select(OutboxRow.id)
@@ -102,6 +103,36 @@ class OutboxRepository:
             last_error=reason,
             send_after=send_after,
         )
+
+    def mark_acceptance_unknown(
+        self, message_id: int, worker: str, reason: str, now: datetime, send_after: datetime
+    ) -> bool:
+        return self._change_claimed(
+            message_id,
+            worker,
+            status=OutboxStatus.PENDING.value,
+            claimed_by=None,
+            last_error=reason,
+            send_after=send_after,
+            acceptance_unknown_at=now,
+        )
+
+    def mark_assumed_sent(self, message_id: int, worker: str, now: datetime, reason: str) -> bool:
+        return self._change_claimed(
+            message_id, worker, status=OutboxStatus.SENT.value, sent_at=now, last_error=reason
+        )
+
+    def release(self, ids: Sequence[int], worker: str) -> int:
+        result = self.session.connection().execute(
+            update(_TABLE)
+            .where(
+                _C.id.in_(list(ids)),
+                _C.claimed_by == worker,
+                _C.status == OutboxStatus.SENDING.value,
+            )
+            .values(status=OutboxStatus.PENDING.value, claimed_by=None, lease_until=None)
+        )
+        return result.rowcount
 
     def mark_failed(self, message_id: int, worker: str, reason: str) -> bool:
         return self._change_claimed(
@@ -279,4 +310,5 @@ def _to_record(row: OutboxRow) -> OutboxMessage:
         attempts=row.attempts,
         last_error=row.last_error,
         sent_at=row.sent_at,
+        acceptance_unknown_at=row.acceptance_unknown_at,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from scheduler.adapters.database import make_engine, require_current_schema, ses
 from scheduler.adapters.mail_transport import MailTransport, transport_for
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.services.configuration import ConfigurationSource
+from scheduler.services.delivery import SenderState
 from scheduler.services.unit_of_work import UnitOfWork
 from scheduler.settings import Settings
 
@@ -21,11 +23,15 @@ class Services:
     uow_factory: Callable[[], UnitOfWork]
     config: ConfigurationSource
     open_transport: Callable[[], MailTransport]
-    worker: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
+    # Unique per process and wiring: a worker takes back its own claims without waiting.
+    worker: str = field(
+        default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+    )
     database_label: str = ""
     transport_label: str = ""
     loaded_config_version: int = 0
     plan_ids: dict[str, int] = field(default_factory=dict)  # plan name -> database id
+    sender: SenderState = field(default_factory=SenderState)
 
 
 def transport_factory(settings: Settings) -> tuple[Callable[[], MailTransport], str]:

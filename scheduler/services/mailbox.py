@@ -33,6 +33,8 @@ def poll_mailbox(services: Services, now: datetime) -> PollReport:
         with ImapMailbox(settings) as mailbox:
             mailbox.ensure_folders()
             for message in mailbox.fetch_new():
+                if services.sender.stopping.is_set():
+                    break
                 fetched += 1
                 try:
                     result = ingest_raw(services, message.raw, now)

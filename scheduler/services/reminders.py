@@ -51,6 +51,8 @@ def run_tick(services: Services, now: datetime) -> TickReport:
     skipped = _record_skipped(services, result.skipped, now)
     queued = 0
     for notification in result.due:
+        if services.sender.stopping.is_set():
+            break
         try:
             queued += _queue(services, config, plan, notification, now)
         except Exception as exc:  # one bad email must not hold up the others
@@ -75,6 +77,7 @@ def deliver_queued(services: Services, config: Configuration, now: datetime) -> 
         now,
         services.worker,
         meeting_starts=meeting_starts(config.meetings),
+        state=services.sender,
     )
 
 

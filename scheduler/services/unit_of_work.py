@@ -66,7 +66,15 @@ class OutboxStore(Protocol):
     def claim(
         self, worker: str, now: datetime, lease: timedelta, limit: int
     ) -> list[OutboxMessage]:
-        """Claim rendered, sendable messages for `worker` with a lease a dead claimer loses."""
+        """Claim rendered, sendable messages for `worker` with a lease a dead claimer loses.
+
+        The worker's own unfinished claims are taken back at once: a worker runs one batch at
+        a time, so they are not being sent.
+        """
+        ...
+
+    def release(self, ids: Sequence[int], worker: str) -> int:
+        """Give back `worker`'s claims on messages it did not send; how many it still held."""
         ...
 
     def renew_lease(self, ids: Sequence[int], worker: str, until: datetime) -> set[int]:
@@ -81,6 +89,16 @@ class OutboxStore(Protocol):
         self, message_id: int, worker: str, reason: str, send_after: datetime
     ) -> bool:
         """Back to pending until `send_after`, one attempt more, if `worker` holds the claim."""
+        ...
+
+    def mark_acceptance_unknown(
+        self, message_id: int, worker: str, reason: str, now: datetime, send_after: datetime
+    ) -> bool:
+        """The server's reply to the message was lost: pending again for its one resend."""
+        ...
+
+    def mark_assumed_sent(self, message_id: int, worker: str, now: datetime, reason: str) -> bool:
+        """Its resend's reply was lost too: taken as delivered rather than sent a third time."""
         ...
 
     def mark_failed(self, message_id: int, worker: str, reason: str) -> bool:

@@ -65,6 +65,7 @@ class OutboxMessage:
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+    acceptance_unknown_at: datetime | None = None  # its one resend after a lost reply is used
 
     @property
     def recipients(self) -> tuple[str, ...]:
