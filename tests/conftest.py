@@ -1,5 +1,6 @@
 """Shared fixtures: a migrated database on SQLite always, and on PostgreSQL when
-CSP_TEST_DATABASE_URL names one (each test gets a schema of its own there)."""
+CSP_TEST_DATABASE_URL names one (each test gets a schema of its own there); the shipped
+configuration, read once, for the fast tests on the in-memory service."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ from sqlalchemy import Engine
 
 from scheduler.adapters.database import make_engine, session_factory, upgrade_schema
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from scheduler.services.configuration import ConfigurationSource
 from tests.databases import private_postgres_schema
+from tests.in_memory_service import shipped_configuration
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -57,6 +60,12 @@ def engine(database_url: str) -> Iterator[Engine]:
 def uow_factory(engine: Engine):  # type: ignore[no-untyped-def]
     sessions = session_factory(engine)
     return lambda: SqlAlchemyUnitOfWork(sessions)
+
+
+@pytest.fixture(scope="session")
+def shipped_config(tmp_path_factory: pytest.TempPathFactory) -> ConfigurationSource:
+    """The shipped configuration, copied and read once for the tests that leave it as it is."""
+    return shipped_configuration(tmp_path_factory.mktemp("shipped"))
 
 
 def quoted(value: str) -> str:

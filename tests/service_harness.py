@@ -24,6 +24,17 @@ def copy_example_config(into: Path) -> Path:
     return target
 
 
+def lancaster_env(config_dir: Path, data_dir: Path) -> dict[str, str]:
+    """The settings every service under test shares: folders, coordinator and addresses."""
+    return {
+        "CSP_CONFIG_DIR": str(config_dir),
+        "CSP_DATA_DIR": str(data_dir),
+        "CSP_COORDINATOR_EMAIL": COORDINATOR,
+        "CSP_FROM_ADDRESS": "csp-updates@lancaster.example.org",
+        "CSP_REPLY_TO": "csp-updates@lancaster.example.org",
+    }
+
+
 def make_services(
     database_url: str,
     config_dir: Path,
@@ -34,14 +45,7 @@ def make_services(
     worker: str | None = None,
     extra_env: dict[str, str] | None = None,
 ) -> Services:
-    env = {
-        "CSP_DATABASE_URL": database_url,
-        "CSP_CONFIG_DIR": str(config_dir),
-        "CSP_DATA_DIR": str(data_dir),
-        "CSP_COORDINATOR_EMAIL": COORDINATOR,
-        "CSP_FROM_ADDRESS": "csp-updates@lancaster.example.org",
-        "CSP_REPLY_TO": "csp-updates@lancaster.example.org",
-    }
+    env = {"CSP_DATABASE_URL": database_url, **lancaster_env(config_dir, data_dir)}
     if smtp_port is not None:
         env.update(
             CSP_SMTP_HOST="127.0.0.1", CSP_SMTP_PORT=str(smtp_port), CSP_SMTP_SECURITY="none"

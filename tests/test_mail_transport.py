@@ -21,6 +21,7 @@ from scheduler.adapters.mail_transport import (
     transport_for,
 )
 from scheduler.settings import settings_from_env
+from tests.fakes import FixedClock
 from tests.smtp_server import (
     Certificate,
     SmtpTestServer,
@@ -261,16 +262,14 @@ def test_smtp_settings_come_from_the_environment_and_never_show_the_password() -
     assert isinstance(transport_for(settings, Path("outbox")), SmtpTransport)
 
 
-class FixedClock:
-    def now(self) -> datetime:
-        return datetime(2011, 5, 24, 8, 0, 0, 123456, tzinfo=UTC)
+WRITTEN_AT = datetime(2011, 5, 24, 8, 0, 0, 123456, tzinfo=UTC)
 
 
 def test_folder_transport_writes_each_message_as_an_eml_file(tmp_path: Path) -> None:
     # Given an outbox folder that does not exist yet
     folder = tmp_path / "outbox"
     # When two messages are sent through it
-    with FolderTransport(folder, clock=FixedClock()) as transport:
+    with FolderTransport(folder, clock=FixedClock(WRITTEN_AT)) as transport:
         transport.send(message(1))
         transport.send(message(2))
     # Then each is a complete .eml named by time and Message-ID, and nothing else is left
@@ -289,7 +288,7 @@ def test_folder_transport_writes_each_message_as_an_eml_file(tmp_path: Path) -> 
 def test_folder_transport_cleans_unsafe_characters_from_the_name(tmp_path: Path) -> None:
     msg = message(1)
     msg.replace_header("Message-ID", "<../../etc/passwd@example.org>")
-    with FolderTransport(tmp_path, clock=FixedClock()) as transport:
+    with FolderTransport(tmp_path, clock=FixedClock(WRITTEN_AT)) as transport:
         transport.send(msg)
     (written,) = tmp_path.iterdir()
     assert written.parent == tmp_path
