@@ -177,6 +177,7 @@ def email_context(
         notification=notification,
         lead_name=notification.lead_name or (coordinator.name if coordinator else ""),
         partnership=config.partnership,
+        timezone=config.policy.timezone,
         coordinator_name=coordinator.name if coordinator else "",
         coordinator_email=coordinator.email if coordinator else None,
         actions=actions,
