@@ -40,6 +40,7 @@ from scheduler.adapters.orm import OutboxRow  # noqa: E402
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork  # noqa: E402
 from scheduler.clock import ElapsedClock  # noqa: E402
 from scheduler.domain.schedule.outbox import OutboxStatus  # noqa: E402
+from scheduler.domain.schedule.policy import Policy  # noqa: E402
 from scheduler.services.delivery import DeliveryReport, deliver_pending  # noqa: E402
 from tests.databases import private_postgres_schema  # noqa: E402
 
@@ -97,6 +98,7 @@ def run_path(engine: Engine, host: str, port: int, batch_size: int) -> tuple[flo
             ElapsedClock(NOW),
             "bench-worker",
             meeting_starts={},
+            policy=Policy(),
             batch_size=batch_size,
         )
         sent += report.sent

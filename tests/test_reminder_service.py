@@ -78,6 +78,7 @@ def _deliver(services: Services, clock: Clock) -> DeliveryReport:
         clock,
         services.worker,
         meeting_starts=meeting_starts(config.meetings),
+        policy=config.policy,
     )
 
 
@@ -206,7 +207,7 @@ def test_an_email_whose_meeting_started_while_it_waited_is_skipped(
     # Then none is sent, and each says why
     assert report.sent == 0 and service.sent == []
     assert {(m.status, m.reason) for m in _requests(service)} == {
-        (OutboxStatus.SKIPPED, "its meeting has passed")
+        (OutboxStatus.SKIPPED, f"meeting {MEETING_STARTS.date().isoformat()} has passed")
     }
 
 
@@ -249,3 +250,29 @@ def test_a_batch_slower_than_its_lease_keeps_its_claim_and_nothing_goes_twice(
     # Then it renewed its claim in time: the second worker found nothing to send
     assert [r.sent for r in seen_by_second] == [0]
     assert report.sent == 5 and _recipients(service.sent) == LEADS
+
+
+def test_a_chaser_held_up_past_its_reply_by_date_is_skipped_when_it_could_go(
+    service: InMemoryService,
+) -> None:
+    # Given the update requests sent on 21 February, and the chasers of 6 March queued while
+    # the mail server was out of reach
+    run_tick(service.services, NINE)
+    sent_before = len(service.sent)
+    chasers_due = datetime(2012, 3, 6, 9, 0, tzinfo=LONDON)
+    service.transport.unreachable = "connection refused"
+    run_tick(service.services, chasers_due)
+    service.transport.unreachable = None
+    # When the server answers again only after the reply-by date (Monday 12 March)
+    report = _deliver(service.services, FixedClock(datetime(2012, 3, 13, 8, 0, tzinfo=LONDON)))
+    # Then no chaser goes, and each says why
+    with service.services.uow_factory() as uow:
+        chasers = [
+            m
+            for m in uow.outbox.all()
+            if m.kind == "update_chaser" and m.meeting == date(2012, 3, 20)
+        ]
+    assert len(chasers) == len(LEADS) and report.sent == 0 and len(service.sent) == sent_before
+    assert {(m.status, m.reason) for m in chasers} == {
+        (OutboxStatus.SKIPPED, "reply-by date 2012-03-12 has passed")
+    }

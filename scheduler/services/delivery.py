@@ -31,9 +31,10 @@ from scheduler.adapters.mail_transport import (
     TemporaryFailure,
 )
 from scheduler.clock import Clock, ElapsedClock
-from scheduler.domain.schedule.meeting import meeting_has_passed
-from scheduler.domain.schedule.notification import NotificationKind
+from scheduler.domain.schedule.notification import MilestoneRef, NotificationKind
 from scheduler.domain.schedule.outbox import OutboxMessage
+from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.purpose import purpose_passed
 from scheduler.events import log_event
 from scheduler.services.unit_of_work import OutboxStore, UnitOfWork
 
@@ -86,6 +87,7 @@ class _Claimed:
     message_id: str | None
     attempts: int
     meeting: date | None
+    milestones: tuple[MilestoneRef, ...]
     acceptance_unknown_before: bool
 
 
@@ -100,19 +102,21 @@ def deliver_pending(
     worker: str,
     *,
     meeting_starts: Mapping[date, datetime],
+    policy: Policy,
     state: SenderState | None = None,
     batch_size: int = 1000,
 ) -> DeliveryReport:
     """Send every claimable outbox message that is due now; returns what happened.
 
     The clock is read for each message: the claim's lease is renewed from it, a message whose
-    claim another worker took over is not sent, and nor is one whose meeting has started
-    (`meeting_starts`, by meeting date) while it waited. When `state.stopping` is set, the
+    claim another worker took over is not sent, and nor is one whose purpose passed while it
+    waited (`purpose_passed`: its meeting started, by `meeting_starts`, its reply-by date or
+    its deadline went by, by `policy`). When `state.stopping` is set, the
     messages not yet sent are given back and the call returns.
     """
     state = state or SenderState()
     with state.lock:
-        return _Batch(uow_factory, open_transport, clock, worker, state).run(
+        return _Batch(uow_factory, open_transport, clock, worker, state, policy).run(
             meeting_starts, batch_size
         )
 
@@ -124,6 +128,7 @@ def deliver_from(
     worker: str,
     *,
     meeting_starts: Mapping[date, datetime],
+    policy: Policy,
     state: SenderState | None = None,
 ) -> DeliveryReport:
     """`deliver_pending` for a job that read the time once: the batch's clock starts at `now`."""
@@ -133,6 +138,7 @@ def deliver_from(
         ElapsedClock(now),
         worker,
         meeting_starts=meeting_starts,
+        policy=policy,
         state=state,
     )
 
@@ -147,8 +153,10 @@ class _Batch:
         clock: Clock,
         worker: str,
         state: SenderState,
+        policy: Policy,
     ) -> None:
         self.uow_factory = uow_factory
+        self.policy = policy
         self.open_transport = open_transport
         self.clock = clock
         self.worker = worker
@@ -215,8 +223,17 @@ class _Batch:
                         remaining = [m for m in remaining if m.id in held]
                         if message.id not in held:
                             continue
-                    if _too_late(message, meeting_starts, moment):
-                        self._mark_skipped(message, "its meeting has passed")
+                    # A message held up by retries may have outlived its purpose meanwhile.
+                    too_late = purpose_passed(
+                        message.kind,
+                        message.meeting,
+                        message.milestones,
+                        moment,
+                        self.policy,
+                        meeting_starts,
+                    )
+                    if too_late is not None:
+                        self._mark_skipped(message, too_late)
                         continue
                     self._send_one(transport, marks, message, moment)
         except TemporaryFailure as exc:
@@ -390,12 +407,6 @@ class _Batch:
         log_event("claims_released", worker=self.worker, count=released)
 
 
-def _too_late(message: _Claimed, starts: Mapping[date, datetime], moment: datetime) -> bool:
-    if not message.kind.about_a_meeting or message.meeting is None:
-        return False
-    return meeting_has_passed(starts.get(message.meeting), moment)
-
-
 def _snapshot(message: OutboxMessage) -> _Claimed:
     assert message.rendering is not None and message.id is not None, (
         f"outbox message {message.key} has no rendered email"
@@ -412,5 +423,6 @@ def _snapshot(message: OutboxMessage) -> _Claimed:
         message_id=message.message_id,
         attempts=message.attempts,
         meeting=message.meeting,
+        milestones=message.milestones,
         acceptance_unknown_before=message.acceptance_unknown_at is not None,
     )

@@ -63,23 +63,18 @@ def new_outbox_message(
     )
 
 
-def with_rendering(
-    services: Services,
+def context_for(
     config: Configuration,
     plan: Plan,
     uow: UnitOfWork,
     message: OutboxMessage,
-    now: datetime,
     *,
     recorded: tuple[ActionUpdate, ...] = (),
-    attachments: tuple[Attachment, ...] = (),
-) -> OutboxMessage:
-    """The message with its email composed under its token and Message-ID."""
-    settings = services.settings
-    assert message.token is not None and message.message_id is not None
+) -> EmailContext:
+    """What the message's email needs from the database, read in the caller's transaction."""
     notification = message.notification()
     ack = message.acknowledgement
-    ctx = email_context(
+    return email_context(
         config,
         plan,
         uow,
@@ -88,6 +83,23 @@ def with_rendering(
         problems=ack.problems if ack else (),
         thread=(ack.thread if ack else ()) or _thread_for(uow, notification),
     )
+
+
+def rendered(
+    services: Services,
+    message: OutboxMessage,
+    ctx: EmailContext,
+    now: datetime,
+    *,
+    attachments: tuple[Attachment, ...] = (),
+) -> OutboxMessage:
+    """The message with its email composed under its token and Message-ID.
+
+    Composing touches no database, so it runs outside any transaction: on SQLite a
+    transaction holds the write lock, which a sender needs to record each message it sent.
+    """
+    settings = services.settings
+    assert message.token is not None and message.message_id is not None
     email = compose_message(
         ctx,
         token=message.token,
@@ -108,8 +120,8 @@ def with_rendering(
 
 
 def render_queued(services: Services, config: Configuration, now: datetime) -> int:
-    """Render every message queued as intent only; each in its own transaction."""
-    rendered = 0
+    """Render every message queued as intent only; each read, composed and stored apart."""
+    rendered_count = 0
     with services.uow_factory() as uow:
         waiting = uow.outbox.awaiting_render()
     for message_id in waiting:
@@ -125,13 +137,13 @@ def render_queued(services: Services, config: Configuration, now: datetime) -> i
                     u.as_action_update()
                     for u in (uow.updates.for_inbound(ack.inbound_id) if ack else [])
                 )
-                message = with_rendering(
-                    services, config, plan, uow, message, now, recorded=recorded
-                )
-                assert message.rendering is not None
-                uow.outbox.store_rendering(message_id, message.rendering)
+                ctx = context_for(config, plan, uow, message, recorded=recorded)
+            message = rendered(services, message, ctx, now)
+            assert message.rendering is not None
+            with services.uow_factory() as uow:
+                # Stored only if no other daemon rendered it meanwhile.
+                rendered_count += uow.outbox.store_rendering(message_id, message.rendering)
                 uow.commit()
-                rendered += 1
         except Exception as exc:  # one bad email must not hold up the others
             log_event(
                 "render_failed",
@@ -140,7 +152,7 @@ def render_queued(services: Services, config: Configuration, now: datetime) -> i
                 error=repr(exc),
                 retry="next tick",
             )
-    return rendered
+    return rendered_count
 
 
 def email_context(

@@ -17,7 +17,12 @@ from scheduler.services.app import Services
 from scheduler.services.compose import Attachment
 from scheduler.services.configuration import Configuration
 from scheduler.services.delivery import DeliveryReport, deliver_from
-from scheduler.services.email_rendering import new_outbox_message, render_queued, with_rendering
+from scheduler.services.email_rendering import (
+    context_for,
+    new_outbox_message,
+    render_queued,
+    rendered,
+)
 from scheduler.services.pack_timeline import late_updates
 from scheduler.services.plans import sync_configuration
 from scheduler.services.unit_of_work import UnitOfWork
@@ -77,6 +82,7 @@ def deliver_queued(services: Services, config: Configuration, now: datetime) -> 
         now,
         services.worker,
         meeting_starts=meeting_starts(config.meetings),
+        policy=config.policy,
         state=services.sender,
     )
 
@@ -116,7 +122,9 @@ def _queue(
         attachments = _pack_attachments(services, config, notification, now)
     message = new_outbox_message(services, notification, now)
     with services.uow_factory() as uow:
-        message = with_rendering(services, config, plan, uow, message, now, attachments=attachments)
+        ctx = context_for(config, plan, uow, message)
+    message = rendered(services, message, ctx, now, attachments=attachments)
+    with services.uow_factory() as uow:  # a short write: SQLite's lock is held only for this
         added = uow.outbox.add(message)
         uow.commit()
     if added:
