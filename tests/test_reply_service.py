@@ -254,12 +254,6 @@ def test_a_message_stored_before_a_crash_is_processed_once_when_it_comes_again(
     assert len(_acknowledgements(lancaster)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="the review audit entry takes the Message-ID (kept up to 998 characters) as its "
-    "subject, a 500-character column: PostgreSQL refuses it and the message stays new",
-)
 def test_an_unmatched_message_with_a_very_long_message_id_goes_to_review(
     lancaster: InMemoryService,
 ) -> None:

@@ -108,6 +108,8 @@ def _stored_under(
     return key, inbound_id
 
 
+# Keys stay well inside the audit log's subject column (500), which a Message-ID (up to 998)
+# would overflow: the audit log names a message by its key.
 MAX_KEY_LENGTH = 300
 
 
@@ -188,9 +190,7 @@ def _to_review(services: Services, inbound_id: int, now: datetime, reason: str) 
             return IngestResult.already(stored)
         stored = uow.inbound.get(inbound_id)
         assert stored is not None
-        uow.audit.record(
-            now, "inbound_review", stored.message_id or stored.dedupe_key, reason=reason
-        )
+        uow.audit.record(now, "inbound_review", stored.dedupe_key, reason=reason)
         uow.commit()
     log_event("inbound_needs_review", logging.WARNING, inbound_id=inbound_id, reason=reason)
     return IngestResult(inbound_id, InboundStatus.REVIEW, False, stored.classification, reason)
@@ -357,12 +357,7 @@ def _record_updates(
         if update.status is Status.COMPLETE:  # the action is done: all its deadlines are met
             uow.plans.complete_milestones(plan_id, update.ref, now)
     if held:
-        uow.audit.record(
-            now,
-            "update_held",
-            stored.message_id or stored.dedupe_key,
-            kinds=list(reading.personal_data),
-        )
+        uow.audit.record(now, "update_held", stored.dedupe_key, kinds=list(reading.personal_data))
     return tuple(updates)
 
 
