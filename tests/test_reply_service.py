@@ -10,7 +10,7 @@ are in tests/test_inbox_service.py.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,11 +22,13 @@ from scheduler.domain.schedule.notification import NotificationKind
 from scheduler.domain.schedule.outbox import OutboxMessage
 from scheduler.services.configuration import ConfigurationSource
 from scheduler.services.inbox import ingest_raw
+from scheduler.services.preview import status_report
 from scheduler.services.reminders import run_tick
 from tests.fakes import FakeUnitOfWork
 from tests.in_memory_service import InMemoryService, in_memory_service
 from tests.test_inbox_service import (
     HELENE,
+    LONDON,
     REPLY_TIME,
     REQUEST_TIME,
     _request_to,
@@ -265,3 +267,51 @@ def test_an_unmatched_message_with_a_very_long_message_id_goes_to_review(
     stray.set_content("3.1.1 Green")
     result = ingest_raw(lancaster.services, stray.as_bytes(), REPLY_TIME)
     assert result.needs_review
+
+
+def test_personal_data_holds_only_the_update_whose_commentary_has_it(
+    lancaster: InMemoryService,
+) -> None:
+    # Given a reply on two actions, one of which gives a phone number
+    body = "3.1.2 Green on track\n3.1.4 Amber victim now on 01524 582000, re-referred"
+    # When it is recorded
+    ingest_raw(lancaster.services, outlook_reply(_helenes_request(lancaster), body), REPLY_TIME)
+    # Then only that update is held for the coordinator; the other goes into packs as usual
+    with lancaster.services.uow_factory() as uow:
+        held = [(u.ref, u.held, u.personal_data_kinds) for u in uow.updates.all()]
+    assert held == [("3.1.2", False, ()), ("3.1.4", True, ("phone number",))]
+
+
+def test_csp_status_lists_each_held_update_with_the_id_that_releases_it(
+    lancaster: InMemoryService,
+) -> None:
+    # Given Helene's reply, one line of which gives a postcode
+    body = "3.1.2 Green on track\n3.1.4 Amber family moved to LA1 4XQ"
+    ingest_raw(lancaster.services, outlook_reply(_helenes_request(lancaster), body), REPLY_TIME)
+    # When the coordinator asks where things stand
+    config = lancaster.services.config.current()
+    with lancaster.services.uow_factory() as uow:
+        report = status_report(config, uow, REPLY_TIME, None)
+        held_id = next(u.id for u in uow.updates.all() if u.held)
+    # Then the held update is listed, by the id `csp updates release` takes
+    assert [(h.id, h.ref, h.lead_name, h.personal_data_kinds) for h in report.held] == [
+        (held_id, "3.1.4", "Helene Cooper", ("postcode",))
+    ]
+
+
+def test_the_agenda_pack_email_says_how_many_updates_are_held_and_how_to_release_them(
+    lancaster: InMemoryService,
+) -> None:
+    # Given a held update on 3.1.4 and a publishable one on 3.1.2
+    body = "3.1.2 Green on track\n3.1.4 Amber victim now on 01524 582000"
+    ingest_raw(lancaster.services, outlook_reply(_helenes_request(lancaster), body), REPLY_TIME)
+    with lancaster.services.uow_factory() as uow:
+        held_id = next(u.id for u in uow.updates.all() if u.held)
+    # When the agenda pack goes to the coordinator, a week before the meeting
+    run_tick(lancaster.services, datetime(2012, 3, 13, 9, 0, tzinfo=LONDON))
+    # Then its email names the held update and the command that releases it
+    pack = next(e for e in lancaster.sent if e.subject.startswith("Agenda"))
+    assert "The commentary of one update is held out of the pack" in pack.text
+    assert f"- 3.1.4, update {held_id} (phone number)" in pack.text
+    assert f"csp updates release {held_id}" in pack.text
+    assert "01524" not in pack.text

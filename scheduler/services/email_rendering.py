@@ -173,6 +173,9 @@ def email_context(
     if notification.kind is NotificationKind.AGENDA_ADDENDUM and not recorded:
         assert notification.meeting is not None
         recorded = tuple(u.as_action_update() for u in late_updates(uow, notification.meeting))
+    held: tuple[RecordedUpdate, ...] = ()
+    if notification.kind is NotificationKind.AGENDA_PACK:
+        held = held_out_of_pack(uow, plan)
     return EmailContext(
         notification=notification,
         lead_name=notification.lead_name or (coordinator.name if coordinator else ""),
@@ -186,7 +189,15 @@ def email_context(
         recorded=recorded,
         problems=problems,
         thread=thread,
+        held=held,
     )
+
+
+def held_out_of_pack(uow: UnitOfWork, plan: Plan) -> tuple[RecordedUpdate, ...]:
+    """The updates a pack shows only as "held": each action's latest, while held for personal
+    data (an older held update is superseded, so releasing it would change nothing)."""
+    latest = uow.updates.latest_by_ref(plan.name).values()
+    return tuple(sorted((u for u in latest if u.held), key=lambda u: u.id or 0))
 
 
 def _action_line(plan: Plan, ref: str, update: RecordedUpdate | None, tz: ZoneInfo) -> ActionLine:

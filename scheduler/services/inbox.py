@@ -21,6 +21,7 @@ from scheduler.domain.replies.inbound import (
     read_message,
     understand_read,
 )
+from scheduler.domain.replies.personal_data import find_personal_data
 from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.records import (
     ArrivedMessage,
@@ -312,9 +313,12 @@ def _record_updates(
     lead_name: str,
     now: datetime,
 ) -> tuple[RecordedUpdate, ...]:
-    """One update per action ref named, else the whole text on the lead's priorities."""
+    """One update per action ref named, else the whole text on the lead's priorities.
+
+    An update whose own commentary looks like personal data is held for the coordinator; the
+    others of the same reply go into packs as usual.
+    """
     sender = (reading.message.from_address or "").lower()
-    held = bool(reading.personal_data)
     plan_id = services.plan_ids.get(plan.name) or uow.plans.id_of(plan.name)
     if plan_id is not None:
         services.plan_ids[plan.name] = plan_id  # plans are never deleted: the id stays
@@ -327,6 +331,7 @@ def _record_updates(
         private: bool = False,
         unstructured: bool = False,
     ) -> RecordedUpdate:
+        kinds = find_personal_data(text)
         return RecordedUpdate(
             ref=ref,
             status=status,
@@ -337,8 +342,8 @@ def _record_updates(
             meeting=request.meeting,
             inbound_id=stored.id,
             plan_id=plan_id,
-            held_for_review=held,
-            personal_data_kinds=tuple(reading.personal_data),
+            held_for_review=bool(kinds),
+            personal_data_kinds=kinds,
             private=private,
             unstructured=unstructured,
         )
@@ -356,8 +361,15 @@ def _record_updates(
     for update in updates:
         if update.status is Status.COMPLETE:  # the action is done: all its deadlines are met
             uow.plans.complete_milestones(plan_id, update.ref, now)
-    if held:
-        uow.audit.record(now, "update_held", stored.dedupe_key, kinds=list(reading.personal_data))
+    for update in updates:
+        if update.held_for_review:
+            uow.audit.record(
+                now,
+                "update_held",
+                stored.dedupe_key,
+                ref=update.ref,
+                kinds=list(update.personal_data_kinds),
+            )
     return tuple(updates)
 
 
