@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -315,3 +316,47 @@ def test_the_agenda_pack_email_says_how_many_updates_are_held_and_how_to_release
     assert f"- 3.1.4, update {held_id} (phone number)" in pack.text
     assert f"csp updates release {held_id}" in pack.text
     assert "01524" not in pack.text
+
+
+def _reply_from(sender: str, request: OutboxMessage, body: str) -> bytes:
+    """`outlook_reply`, sent by `sender` as written in its From header."""
+    reply = message_from_bytes(outlook_reply(request, body), policy=policy.default)
+    reply.replace_header("From", sender)
+    return reply.as_bytes()
+
+
+@pytest.mark.parametrize(
+    ("sender", "addressed_to"),
+    [
+        ("Gemma Burton <gemma.burton@example.org>", "Gemma Burton <gemma.burton@example.org>"),
+        ('"Burton, Gemma" <gemma.burton@example.org>', "Gemma Burton <gemma.burton@example.org>"),
+        ("gemma.burton@example.org", "gemma.burton@example.org"),
+    ],
+)
+def test_a_delegates_acknowledgement_is_addressed_to_the_delegate_not_the_lead(
+    lancaster: InMemoryService, sender: str, addressed_to: str
+) -> None:
+    # Given Gemma's reply for Helene, whose delegate she is
+    reply = _reply_from(sender, _helenes_request(lancaster), "3.1.2 Red stalled")
+    # When it is recorded and acknowledged
+    ingest_raw(lancaster.services, reply, REPLY_TIME)
+    run_tick(lancaster.services, REPLY_TIME + timedelta(minutes=1))
+    # Then the acknowledgement goes to her under her own name (or none), never Helene's
+    (thanks,) = lancaster.transport.sent_to(GEMMA)
+    assert str(thanks.message["To"]) == addressed_to
+    greeting = addressed_to.partition(" <")[0] if "<" in addressed_to else "colleague"
+    assert thanks.text.splitlines()[0] == f"Dear {greeting},"
+    assert "Helene Cooper" in thanks.text  # whom she replied for
+
+
+def test_a_leads_acknowledgement_greets_the_lead_by_the_name_in_people_yaml(
+    lancaster: InMemoryService,
+) -> None:
+    reply = _reply_from(
+        "Cooper, Helene <helene.cooper@example.org>", _helenes_request(lancaster), "3.1.2 Green"
+    )
+    ingest_raw(lancaster.services, reply, REPLY_TIME)
+    run_tick(lancaster.services, REPLY_TIME + timedelta(minutes=1))
+    (thanks,) = [e for e in lancaster.transport.sent_to(HELENE) if e.subject.startswith("Thank")]
+    assert str(thanks.message["To"]) == "Helene Cooper <helene.cooper@example.org>"
+    assert thanks.text.splitlines()[0] == "Dear Helene Cooper,"
