@@ -27,6 +27,7 @@ from scheduler.services.preview import status_report
 from scheduler.services.reminders import run_tick
 from tests.fakes import FakeUnitOfWork
 from tests.in_memory_service import InMemoryService, in_memory_service
+from tests.service_harness import copy_example_config
 from tests.test_inbox_service import (
     HELENE,
     LONDON,
@@ -360,3 +361,56 @@ def test_a_leads_acknowledgement_greets_the_lead_by_the_name_in_people_yaml(
     (thanks,) = [e for e in lancaster.transport.sent_to(HELENE) if e.subject.startswith("Thank")]
     assert str(thanks.message["To"]) == "Helene Cooper <helene.cooper@example.org>"
     assert thanks.text.splitlines()[0] == "Dear Helene Cooper,"
+
+
+def test_a_reply_after_the_next_meeting_has_started_goes_to_review_as_late(
+    shipped_config: ConfigurationSource, tmp_path: Path
+) -> None:
+    # Given Helene's update request for the December meeting
+    service = in_memory_service(shipped_config, tmp_path)
+    run_tick(service.services, datetime(2011, 11, 15, 9, 0, tzinfo=LONDON))
+    request = _helenes_request(service)
+    assert request.meeting == date(2011, 12, 13)
+    # When her reply comes after the March meeting has started
+    reply = outlook_reply(request, "3.1.2 Green on track")
+    result = ingest_raw(service.services, reply, datetime(2012, 3, 20, 10, 30, tzinfo=LONDON))
+    # Then it waits for the coordinator as late, and nothing is recorded or acknowledged
+    assert (result.status, result.reason) == (
+        InboundStatus.REVIEW,
+        "late, for meeting 13 December 2011",
+    )
+    assert _updates(service) == [] and _acknowledgements(service) == []
+
+
+@pytest.mark.parametrize(
+    ("arrives", "recorded"),
+    [
+        (datetime(2012, 4, 3, 9, 59, tzinfo=LONDON), True),
+        (datetime(2012, 4, 3, 10, 0, tzinfo=LONDON), False),
+    ],
+)
+def test_replies_close_the_set_number_of_days_after_the_meeting_starts(
+    tmp_path: Path, arrives: datetime, recorded: bool
+) -> None:
+    # Given a policy that records replies for 14 days after the meeting of 20 March, 10:00
+    config_dir = copy_example_config(tmp_path)
+    policy_file = config_dir / "policy.yaml"
+    policy = policy_file.read_text(encoding="utf-8")
+    policy_file.write_text(
+        policy.replace("replies_close_days_after: next meeting", "replies_close_days_after: 14"),
+        encoding="utf-8",
+    )
+    service = in_memory_service(ConfigurationSource(config_dir), tmp_path)
+    assert service.services.config.current().policy.replies_close_days_after == 14
+    run_tick(service.services, REQUEST_TIME)
+    # When Helene's reply arrives on 3 April, just before or at 10:00
+    reply = outlook_reply(_helenes_request(service), "3.1.2 Green on track")
+    result = ingest_raw(service.services, reply, arrives)
+    # Then it is recorded until replies close, and goes to review as late from then on
+    if recorded:
+        assert (result.status, result.updates) == (InboundStatus.PROCESSED, 1)
+    else:
+        assert (result.status, result.reason) == (
+            InboundStatus.REVIEW,
+            "late, for meeting 20 March 2012",
+        )

@@ -34,6 +34,7 @@ from scheduler.domain.replies.records import (
 from scheduler.domain.schedule.due import lead_email_key
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.outbox import AcknowledgementContext, OutboxMessage
+from scheduler.domain.schedule.reply_window import late_reason, replies_close_at
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration
@@ -234,6 +235,7 @@ def _process(
     if request.kind is NotificationKind.ACKNOWLEDGEMENT and not reading.content.updates:
         # "thanks" to our acknowledgement: nothing to record
         return _done(uow, stored, now, message, outbox_id=request.id)
+    _check_in_time(config, request, stored)
     recorded = _record_updates(services, uow, plan, request, stored, reading, lead_name, now)
     _store_attachments(uow, stored, message, request, lead_name)
     if request.meeting is not None and request.to:
@@ -301,6 +303,18 @@ def _check_sender(config: Configuration, request: OutboxMessage, message: Inboun
             f"for the email it answers{auth}"
         )
     return lead
+
+
+def _check_in_time(config: Configuration, request: OutboxMessage, stored: StoredMessage) -> None:
+    """Refuse a reply that came after replies to its request's meeting closed.
+
+    It is judged by when it reached us, not by its Date header, which the sender writes.
+    """
+    if request.meeting is None:
+        return
+    closes = replies_close_at(request.meeting, config.meetings, config.policy)
+    if closes is not None and stored.received_at >= closes:
+        raise _Review(late_reason(request.meeting))
 
 
 def _record_updates(
