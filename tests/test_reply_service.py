@@ -414,3 +414,49 @@ def test_replies_close_the_set_number_of_days_after_the_meeting_starts(
             InboundStatus.REVIEW,
             "late, for meeting 20 March 2012",
         )
+
+
+COUNCIL_MX = "mx.lancaster.example.org"  # the council's own receiving server
+SPOOFED = "dmarc=fail (p=QUARANTINE) header.from=example.org; spf=fail smtp.mailfrom=example.org"
+
+
+def _received_with(verdict: str, raw: bytes) -> bytes:
+    """`raw` as the receiving server hands it on, its Authentication-Results on top."""
+    return f"Authentication-Results: {verdict}\n".encode() + raw
+
+
+def test_a_reply_the_trusted_server_failed_on_dmarc_goes_to_review_not_to_the_record(
+    lancaster: InMemoryService,
+) -> None:
+    # Given a service that believes the council's mail server, which failed the reply's DMARC
+    lancaster.services.settings = replace(
+        lancaster.services.settings, trusted_authserv_id=COUNCIL_MX
+    )
+    reply = outlook_reply(_helenes_request(lancaster), "3.1.1 Complete - IDVA bid funded")
+    # When it arrives
+    result = ingest_raw(
+        lancaster.services, _received_with(f"{COUNCIL_MX}; {SPOOFED}", reply), REPLY_TIME
+    )
+    # Then it waits for the coordinator with the server's verdict; nothing is recorded
+    assert (result.status, result.reason) == (
+        InboundStatus.REVIEW,
+        f"sender authentication failed at {COUNCIL_MX}: dmarc=fail (From domain example.org)",
+    )
+    assert _updates(lancaster) == [] and _acknowledgements(lancaster) == []
+
+
+@pytest.mark.parametrize(
+    ("trusted", "verdict"),
+    [
+        (COUNCIL_MX, f"mx.elsewhere.example.net; {SPOOFED}"),  # another server's word
+        (None, f"{COUNCIL_MX}; {SPOOFED}"),  # no server trusted: as before
+        (COUNCIL_MX, f"{COUNCIL_MX}; dkim=pass header.d=example.org; spf=pass; dmarc=pass"),
+    ],
+)
+def test_a_reply_is_recorded_unless_the_trusted_server_failed_it(
+    lancaster: InMemoryService, trusted: str | None, verdict: str
+) -> None:
+    lancaster.services.settings = replace(lancaster.services.settings, trusted_authserv_id=trusted)
+    reply = outlook_reply(_helenes_request(lancaster), "3.1.2 Green on track")
+    result = ingest_raw(lancaster.services, _received_with(verdict, reply), REPLY_TIME)
+    assert (result.status, result.updates) == (InboundStatus.PROCESSED, 1)

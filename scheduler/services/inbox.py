@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.authentication import authentication_failure
 from scheduler.domain.replies.classification import MessageClass
 from scheduler.domain.replies.inbound import (
     InboundMessage,
@@ -227,6 +228,7 @@ def _process(
     if request is None:
         raise _Review("matches no email we sent (no token, In-Reply-To or subject tag)")
     assert request.id is not None
+    _check_authenticated(services, message)
     plan = config.plan_for(request.meeting or local_date(now, config.policy.timezone))
     lead_name = _check_sender(config, request, message)
     reading = understand_read(
@@ -284,6 +286,20 @@ def _match(uow: UnitOfWork, message: InboundMessage) -> OutboxMessage | None:
         return found
     subject_token = by_source.get("subject")
     return uow.outbox.by_token(subject_token) if subject_token else None
+
+
+def _check_authenticated(services: Services, message: InboundMessage) -> None:
+    """Refuse a reply whose sender the trusted mail server could not authenticate.
+
+    Without a trusted server nothing is refused here: any other server's verdict, or one the
+    sender wrote, says nothing about who sent the message.
+    """
+    trusted = services.settings.trusted_authserv_id
+    if trusted is None:
+        return
+    failure = authentication_failure(message.authentication_results, trusted)
+    if failure is not None:
+        raise _Review(failure)
 
 
 def _check_sender(config: Configuration, request: OutboxMessage, message: InboundMessage) -> str:
