@@ -142,6 +142,7 @@ def build_messages(count: int) -> list[EmailMessage]:
             notification=notification,
             lead_name=f"Lead {n}",
             partnership="Lancaster CSP",
+            timezone="Europe/London",
             coordinator_name="Sam Green",
             coordinator_email="coordinator@example.org",
             actions=actions,

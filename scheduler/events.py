@@ -14,45 +14,62 @@ LOGGER_NAME = "csp"
 
 
 class KeyValueFormatter(logging.Formatter):
+    """`<time> <level> event=<event> key=value...`, one line per record."""
+
     def format(self, record: logging.LogRecord) -> str:
-        fields: dict[str, Any] = getattr(record, "fields", {})
-        parts = [
-            self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
-            record.levelname.lower(),
-            f"event={record.getMessage()}",
-        ]
-        parts += [f"{key}={_quote(value)}" for key, value in fields.items()]
+        parts = [self.formatTime(record, "%Y-%m-%dT%H:%M:%S"), record.levelname.lower()]
+        parts += [f"{key}={_quote(value)}" for key, value in _fields_of(record, self).items()]
         return " ".join(parts)
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per record: `at`, `level`, `event` and the event's fields."""
+
     def format(self, record: logging.LogRecord) -> str:
-        fields: dict[str, Any] = getattr(record, "fields", {})
         payload = {
             "at": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
             "level": record.levelname.lower(),
-            "event": record.getMessage(),
-            **fields,
+            **_fields_of(record, self),
         }
         return json.dumps(payload, default=str)
+
+
+def _fields_of(record: logging.LogRecord, formatter: logging.Formatter) -> dict[str, Any]:
+    """An event of ours as its name and fields; any other record (a library's, a Python
+    warning) as the event `log` with its logger and message, so it fits the same line."""
+    if record.name == LOGGER_NAME:
+        fields: dict[str, Any] = {"event": record.getMessage(), **getattr(record, "fields", {})}
+    else:
+        fields = {"event": "log", "logger": record.name, "message": record.getMessage().rstrip()}
+    if record.exc_info:
+        fields["exception"] = formatter.formatException(record.exc_info)
+    if record.stack_info:
+        fields["stack"] = formatter.formatStack(record.stack_info)
+    return fields
 
 
 def _quote(value: Any) -> str:
     if isinstance(value, list | tuple):
         value = ",".join(str(v) for v in value)
     text = str(value)
-    if not text or any(ch in text for ch in ' "='):
+    if not text or any(ch in text for ch in ' "=') or not text.isprintable():
         return json.dumps(text)
     return text
 
 
 def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
-    logger = logging.getLogger(LOGGER_NAME)
+    """Send every log record of the process to stdout in one format (`text` or `json`): our
+    events from `level`, other libraries' records and Python warnings from WARNING."""
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter() if log_format == "json" else KeyValueFormatter())
-    logger.handlers[:] = [handler]
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(logging.WARNING)
+    logger = logging.getLogger(LOGGER_NAME)
+    logger.handlers[:] = []
     logger.setLevel(level)
-    logger.propagate = False
+    logger.propagate = True
+    logging.captureWarnings(True)
 
 
 def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:

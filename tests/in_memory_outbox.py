@@ -46,7 +46,7 @@ class InMemoryOutbox:
             (
                 (row.message.scheduled_for, row_id, row)
                 for row_id, row in self._tx.rows(self._table)
-                if _sendable(row, now)
+                if _sendable(row, now, worker)
                 and row.message.send_after <= now
                 and row.message.rendering is not None
                 and not self._tx.locked_by_another(self._table, row_id)  # SKIP LOCKED
@@ -88,6 +88,34 @@ class InMemoryOutbox:
             last_error=reason,
             send_after=utc(send_after),
         )
+
+    def mark_acceptance_unknown(
+        self, message_id: int, worker: str, reason: str, now: datetime, send_after: datetime
+    ) -> bool:
+        return self._change_claimed(
+            message_id,
+            worker,
+            release=True,
+            status=OutboxStatus.PENDING,
+            last_error=reason,
+            send_after=utc(send_after),
+            acceptance_unknown_at=utc(now),
+        )
+
+    def mark_assumed_sent(self, message_id: int, worker: str, now: datetime, reason: str) -> bool:
+        return self._change_claimed(
+            message_id, worker, status=OutboxStatus.SENT, sent_at=utc(now), last_error=reason
+        )
+
+    def release(self, ids: Sequence[int], worker: str) -> int:
+        released = 0
+        for row_id in ids:
+            row = self._tx.get(self._table, row_id)
+            if row is not None and _held_by(row, worker):
+                pending = replace(row.message, status=OutboxStatus.PENDING)
+                self._tx.put(self._table, row_id, OutboxRow(pending, None, None))
+                released += 1
+        return released
 
     def mark_failed(self, message_id: int, worker: str, reason: str) -> bool:
         return self._change_claimed(
@@ -163,12 +191,15 @@ class InMemoryOutbox:
         )
 
 
-def _sendable(row: OutboxRow, now: datetime) -> bool:
-    """Pending, or claimed by a worker whose lease has run out."""
+def _sendable(row: OutboxRow, now: datetime, worker: str) -> bool:
+    """Pending, claimed by a worker whose lease has run out, or claimed by this worker."""
     status = row.message.status
     if status == OutboxStatus.PENDING:
         return True
-    return status == OutboxStatus.SENDING and row.lease_until is not None and row.lease_until < now
+    if status != OutboxStatus.SENDING:
+        return False
+    expired = row.lease_until is not None and row.lease_until < now
+    return expired or row.claimed_by == worker
 
 
 def _held_by(row: OutboxRow, worker: str) -> bool:

@@ -433,6 +433,35 @@ def test_an_unreachable_database_is_one_clear_line(csp: Csp, settings: dict[str,
     assert "127.0.0.1" in line
 
 
+@pytest.mark.parametrize("command", [("status",), ("run",), ("db", "upgrade")], ids=" ".join)
+def test_a_corrupt_database_file_is_one_line_naming_it_and_what_to_do(
+    csp_process: Csp, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    # Given garbage where the SQLite database should be
+    database = tmp_path / "data" / "csp.sqlite3"
+    database.parent.mkdir()
+    database.write_bytes(bytes(range(256)) * 32)
+
+    # When a command opens it, as a user runs it
+    line = _one_clear_error(csp_process(*command))
+
+    # Then one line names the file, says what is wrong and how to recover
+    assert line.startswith(f"csp: {database}: the database file is damaged")
+    assert "restore it from a backup" in line
+
+
+def test_a_database_path_that_cannot_be_opened_is_one_line_naming_it(
+    csp: Csp, tmp_path: Path
+) -> None:
+    # Given a folder where the SQLite database file should be
+    database = tmp_path / "data" / "csp.sqlite3"
+    database.mkdir(parents=True)
+
+    line = _one_clear_error(csp("status"))
+
+    assert line.startswith(f"csp: {database}: the database file cannot be opened")
+
+
 def test_a_data_folder_that_cannot_be_made_is_one_clear_line(
     csp: Csp, settings: dict[str, str], tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ and a meeting 20 days ahead makes its 28-day update request already due (caught 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -279,6 +280,27 @@ def test_a_broken_edit_keeps_the_last_good_configuration(start: Start, env: dict
     assert "meetings.yaml:" in invalid[0]
     assert daemon.process.poll() is None
     assert daemon.stop(signal.SIGTERM) == 0
+
+
+@pytest.mark.usefixtures("upgraded")
+def test_in_json_mode_every_line_the_daemon_writes_is_json(
+    start: Start, env: dict[str, str]
+) -> None:
+    # Given JSON logs and a configuration with a warning (no meetings)
+    env["CSP_LOG_FORMAT"] = "json"
+    meetings = Path(env["CSP_CONFIG_DIR"]) / "meetings.yaml"
+    meetings.write_text("timezone: Europe/London\nmeetings: []\n", encoding="utf-8")
+
+    # When the daemon starts, ticks and stops
+    daemon = start()
+    daemon.wait_for(r'"event": "not_sent"')  # the first tick skips the plan's past reminders
+    assert daemon.stop(signal.SIGTERM) == 0, daemon.transcript()
+
+    # Then stdout is JSON, line by line, the warning among it, and stderr is empty
+    events = [json.loads(line)["event"] for line in daemon.out]
+    assert events[:2] == ["config_warning", "started"]
+    assert "stopped" in events
+    assert [line for line in daemon.err if line.strip()] == []
 
 
 def _refusal(daemon: Daemon) -> str:

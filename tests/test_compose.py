@@ -6,6 +6,7 @@ import email
 import email.policy
 import re
 import shutil
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from email.message import EmailMessage
 from pathlib import Path
@@ -54,6 +55,10 @@ ACTIONS = (
 )
 
 
+def at_nine(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, 9, 0, tzinfo=LONDON)
+
+
 def context(kind: NotificationKind, **changes: object) -> EmailContext:
     cc = ("coordinator@example.org",) if kind is NotificationKind.OVERDUE_NOTICE else ()
     notification = Notification(
@@ -71,6 +76,7 @@ def context(kind: NotificationKind, **changes: object) -> EmailContext:
         "notification": notification,
         "lead_name": "Jane Smith",
         "partnership": "Lancaster CSP",
+        "timezone": "Europe/London",
         "coordinator_name": "Sam Green",
         "coordinator_email": "coordinator@example.org",
         "actions": ACTIONS,
@@ -230,6 +236,44 @@ def test_overdue_notice_says_the_coordinator_is_copied_when_they_are() -> None:
     assert "Sam Green is copied on this email." in text_of(msg)
     assert "Sam Green is copied on this email." in html_of(msg)
     assert "Was due Monday 23 May 2011 (yesterday)" in text_of(msg)
+
+
+def late(kind: NotificationKind, due: date, scheduled: datetime) -> EmailContext:
+    """An email about one milestone due on `due`, scheduled for `scheduled`."""
+    milestone = MilestoneRef("3.1.4", "Mapping", due)
+    ctx = context(kind, milestones=(MilestoneLine(milestone, "Develop a MARAC"),))
+    notification = replace(ctx.notification, send_at=scheduled, milestones=(milestone,))
+    return replace(ctx, notification=notification)
+
+
+def test_a_reminder_rendered_a_week_late_names_the_real_distance_to_the_deadline() -> None:
+    # Given a reminder for 31 May, scheduled for 17 May, held up by downtime
+    ctx = late(NotificationKind.DEADLINE_REMINDER, date(2011, 5, 31), at_nine(2011, 5, 17))
+    # When it is composed on 24 May
+    msg = compose(ctx, now=at_nine(2011, 5, 24))
+    # Then both alternatives count from the day it is sent
+    assert "Due Tuesday 31 May 2011 (in 7 days)" in text_of(msg)
+    assert "Tuesday 31 May 2011 (in 7 days)" in html_of(msg)
+    assert "in 14 days" not in text_of(msg) + html_of(msg)
+
+
+def test_an_overdue_notice_sent_a_week_after_the_due_date_says_so() -> None:
+    # Given an overdue notice for 31 May, scheduled for 1 June
+    ctx = late(NotificationKind.OVERDUE_NOTICE, date(2011, 5, 31), at_nine(2011, 6, 1))
+    # When it is composed on 7 June
+    msg = compose(ctx, now=at_nine(2011, 6, 7))
+    # Then it says the milestone was due a week ago, not yesterday
+    assert "Was due Tuesday 31 May 2011 (7 days ago)" in text_of(msg)
+    assert "Tuesday 31 May 2011 (7 days ago)" in html_of(msg)
+    assert "yesterday" not in text_of(msg) + html_of(msg)
+
+
+def test_relative_dates_count_from_the_partnerships_local_day() -> None:
+    # Given a reminder for 25 May composed at 23:30 UTC on 24 May, 00:30 on 25 May in London
+    ctx = late(NotificationKind.DEADLINE_REMINDER, date(2011, 5, 25), at_nine(2011, 5, 11))
+    msg = compose(ctx, now=datetime(2011, 5, 24, 23, 30, tzinfo=UTC))
+    # Then the deadline is today, as the lead reading it in London would say
+    assert "Due Wednesday 25 May 2011 (today)" in text_of(msg)
 
 
 def test_overdue_notice_without_a_coordinator_does_not_claim_one_is_copied() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import text
 
 from scheduler.adapters.database import (
+    DatabaseFileError,
     SchemaOutOfDate,
     current_revision,
     head_revision,
@@ -41,4 +44,28 @@ def test_an_older_schema_is_refused_with_its_revision(database_url: str) -> None
         conn.execute(text("UPDATE alembic_version SET version_num = 'old0'"))
     with pytest.raises(SchemaOutOfDate, match="old0"):
         require_current_schema(engine)
+    engine.dispose()
+
+
+def test_a_sqlite_file_damaged_past_its_header_is_named_when_read(tmp_path: Path) -> None:
+    # Given a SQLite database whose pages after the first were overwritten
+    path = tmp_path / "csp.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE note (body TEXT)"))
+        conn.execute(text("INSERT INTO note VALUES (:body)"), [{"body": "x" * 500}] * 100)
+    engine.dispose()
+    content = bytearray(path.read_bytes())
+    page_size = 4096
+    content[page_size:] = b"\xff" * (len(content) - page_size)
+    path.write_bytes(bytes(content))
+
+    # When it is read, Then the error names the file and says what to do
+    engine = make_engine(f"sqlite:///{path}")
+    with (
+        pytest.raises(DatabaseFileError, match="restore it from a backup") as raised,
+        engine.connect() as conn,
+    ):
+        conn.execute(text("SELECT count(*) FROM note")).scalar()
+    assert str(raised.value).startswith(f"{path}: the database file is damaged")
     engine.dispose()

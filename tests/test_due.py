@@ -453,6 +453,31 @@ def test_of_two_missed_chasers_only_the_later_goes() -> None:
     assert {s.reason for s in result.skipped} == {"superseded by a later chaser"}
 
 
+def test_a_chaser_after_its_reply_by_date_is_skipped_saying_so() -> None:
+    # Given the daemon was down over both June chasers, whose updates were needed by 13 June
+    recorded = Recorded(sent_keys=everything_before(local(2011, 6, 1)))
+
+    # When it starts on 14 June, the day the agenda pack is compiled
+    result = due_at(local(2011, 6, 14, 9), recorded)
+
+    # Then no chaser goes, each is skipped naming the reply-by date, and the pack still goes
+    assert not [n for n in result.due if n.kind is Kind.UPDATE_CHASER]
+    chasers = [s for s in result.skipped if s.notification.kind is Kind.UPDATE_CHASER]
+    assert len(chasers) == 10
+    assert {s.reason for s in chasers} == {"reply-by date 2011-06-13 has passed"}
+    assert "agenda_pack/2011-06-21" in {n.key for n in result.due}
+
+
+def test_a_chaser_is_useful_until_the_end_of_its_reply_by_date() -> None:
+    recorded = Recorded(sent_keys=everything_before(local(2011, 6, 10)))
+
+    on_the_day = due_at(local(2011, 6, 13, 23, 59), recorded)
+    next_day = due_at(local(2011, 6, 14, 0, 1), recorded)
+
+    assert len([n for n in on_the_day.due if n.kind is Kind.UPDATE_CHASER]) == 5
+    assert {s.reason for s in next_day.skipped} == {"reply-by date 2011-06-13 has passed"}
+
+
 def test_an_overdue_notice_goes_late_within_the_catch_up_window() -> None:
     recorded = Recorded(sent_keys=everything_before(local(2011, 5, 3)))
 

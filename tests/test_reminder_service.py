@@ -23,7 +23,7 @@ from scheduler.domain.schedule.notification import NotificationKind
 from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.configuration import ConfigurationSource
-from scheduler.services.delivery import LEASE, DeliveryReport, deliver_pending
+from scheduler.services.delivery import LEASE, DeliveryReport, SenderState, deliver_pending
 from scheduler.services.inbox import ingest_raw
 from scheduler.services.reminders import run_tick
 from tests.fakes import FixedClock, SentEmail, SteppingClock
@@ -220,8 +220,8 @@ def test_emails_claimed_by_a_worker_that_died_go_once_its_lease_runs_out(
         uow.commit()
     assert len(claimed) == 5
     # When another worker looks while the lease holds, and again after it ran out
-    during = _deliver(service.services, FixedClock(NINE + timedelta(minutes=5)))
-    after = _deliver(service.services, FixedClock(NINE + timedelta(minutes=13)))
+    during = _deliver(service.services, FixedClock(NINE + timedelta(minutes=2, seconds=30)))
+    after = _deliver(service.services, FixedClock(NINE + timedelta(minutes=3, seconds=30)))
     # Then it sends nothing the first time, and each request once the second
     assert (during.sent, after.sent) == (0, 5)
     assert _recipients(service.sent) == LEADS
@@ -230,21 +230,22 @@ def test_emails_claimed_by_a_worker_that_died_go_once_its_lease_runs_out(
 def test_a_batch_slower_than_its_lease_keeps_its_claim_and_nothing_goes_twice(
     service: InMemoryService,
 ) -> None:
-    # Given five requests waiting, a server taking four minutes a message, and a second
-    # worker that looks at the outbox twelve minutes into the batch (past the first lease)
+    # Given five requests waiting, a server taking half a minute a message, and a second
+    # worker (another process) that looks at the outbox 90 s into the batch (past the first
+    # lease)
     _queued_while_the_server_is_down(service, NINE)
-    second_worker = replace(service.services, worker="worker-2")
+    second_worker = replace(service.services, worker="worker-2", sender=SenderState())
     start = NINE + timedelta(minutes=2)
     seen_by_second: list[DeliveryReport] = []
 
     def second_worker_looks(email: SentEmail) -> None:
         if len(service.sent) == 3:
-            at = FixedClock(start + timedelta(minutes=12))
+            at = FixedClock(start + timedelta(seconds=90))
             seen_by_second.append(_deliver(second_worker, at))
 
     service.transport.after_send = second_worker_looks
     # When the first worker sends the batch
-    report = _deliver(service.services, SteppingClock(start, step=timedelta(minutes=4)))
+    report = _deliver(service.services, SteppingClock(start, step=timedelta(seconds=30)))
     # Then it renewed its claim in time: the second worker found nothing to send
     assert [r.sent for r in seen_by_second] == [0]
     assert report.sent == 5 and _recipients(service.sent) == LEADS

@@ -248,7 +248,13 @@ def test_claim_takes_due_rendered_messages_in_the_order_they_were_meant_to_go(
         replace(_message("sent before"), status=OutboxStatus.SENT),
     )
     assert _claim(uow_factory, "w1", NOW) == ["early", "late"]
-    assert _claim(uow_factory, "w1", NOW) == []
+    assert _claim(uow_factory, "w2", NOW) == []
+
+
+def test_a_worker_takes_back_its_own_unfinished_claims_at_once(uow_factory: UowFactory) -> None:
+    _add(uow_factory, _message("a"))
+    assert _claim(uow_factory, "w1", NOW) == ["a"]
+    assert _claim(uow_factory, "w1", NOW) == ["a"]  # one batch at a time: it is not in flight
 
 
 def test_claim_takes_no_more_than_its_limit(uow_factory: UowFactory) -> None:

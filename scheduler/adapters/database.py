@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +21,39 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 class SchemaOutOfDate(UserError):
     """The database schema is behind the code: run `csp db upgrade`."""
+
+
+class DatabaseFileError(UserError):
+    """The SQLite file is damaged, is not a database, or cannot be opened or written."""
+
+
+# SQLite's primary result codes (the low byte of an extended code) that mean the file itself
+# is at fault, not the statement or a passing lock.
+_DAMAGED = frozenset({sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB})
+_INACCESSIBLE = frozenset(
+    {sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR}
+)
+
+
+def sqlite_file_problem(path: Path, error: BaseException) -> DatabaseFileError | None:
+    """A one-line error naming `path` and what to do, if `error` says the file itself is
+    damaged or out of reach; None for any other error."""
+    code = getattr(error, "sqlite_errorcode", None) if isinstance(error, sqlite3.Error) else None
+    if code is None:
+        return None
+    primary = code & 0xFF
+    if primary in _DAMAGED:
+        return DatabaseFileError(
+            f"{path}: the database file is damaged or is not a SQLite database ({error}); "
+            "restore it from a backup, or move it aside and run `csp db upgrade` to start "
+            "an empty one"
+        )
+    if primary in _INACCESSIBLE:
+        return DatabaseFileError(
+            f"{path}: the database file cannot be opened or written ({error}); check that it "
+            "is a file the service's user may read and write, in a folder it may write to"
+        )
+    return None
 
 
 def check_database_url(url: str) -> str:
@@ -37,12 +71,20 @@ def check_database_url(url: str) -> str:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for `url`; SQLite gets its folder created, foreign keys and a busy timeout."""
+    """An engine for `url`; SQLite gets its folder created, foreign keys and a busy timeout,
+    and a damaged or unreachable file raises `DatabaseFileError` naming it."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": 30})
+        if parsed.database and parsed.database != ":memory:":
+            path = Path(parsed.database).absolute()
+            path.parent.mkdir(parents=True, exist_ok=True)
+
+            @event.listens_for(engine, "handle_error")
+            def _sqlite_file_error(context: ExceptionContext) -> None:
+                problem = sqlite_file_problem(path, context.original_exception)
+                if problem is not None:
+                    raise problem from context.original_exception
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import (
@@ -28,6 +29,12 @@ from scheduler.domain.replies.records import (
 class InboundRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _core(self) -> Connection:
+        """The session's connection for a Core statement, with the session's changes flushed
+        first, as an ORM statement would have them."""
+        self.session.flush()
+        return self.session.connection()
 
     def add(self, message: ArrivedMessage) -> int | None:
         row = InboundRow(
@@ -61,7 +68,7 @@ class InboundRepository:
         As the transaction's first write it locks the row: a second poller waits, then finds
         it no longer new. Never committed as such: the same transaction sets the outcome.
         """
-        result = self.session.connection().execute(
+        result = self._core().execute(
             update(InboundRow)
             .where(InboundRow.id == inbound_id, InboundRow.status == InboundStatus.NEW.value)
             .values(status=InboundStatus.PROCESSING.value)
@@ -77,7 +84,7 @@ class InboundRepository:
             row.outbox_id = outcome.outbox_id
 
     def send_to_review(self, inbound_id: int, reason: str, now: datetime) -> bool:
-        result = self.session.connection().execute(
+        result = self._core().execute(
             update(InboundRow)
             .where(InboundRow.id == inbound_id, InboundRow.status == InboundStatus.NEW.value)
             .values(status=InboundStatus.REVIEW.value, review_reason=reason, processed_at=now)
@@ -93,7 +100,7 @@ class InboundRepository:
         return [_to_record(row) for row in rows]
 
     def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
-        result = self.session.connection().execute(
+        result = self._core().execute(
             update(InboundRow)
             .where(
                 InboundRow.received_at < cutoff,

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Table, func, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import OutboxRow
@@ -26,6 +27,12 @@ _C = _TABLE.c
 class OutboxRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _core(self) -> Connection:
+        """The session's connection for a Core statement, with the session's changes flushed
+        first, as an ORM statement would have them."""
+        self.session.flush()
+        return self.session.connection()
 
     def keys(self) -> frozenset[str]:
         return frozenset(self.session.scalars(select(OutboxRow.key)))
@@ -123,7 +130,7 @@ class OutboxRepository:
         )
 
     def release(self, ids: Sequence[int], worker: str) -> int:
-        result = self.session.connection().execute(
+        result = self._core().execute(
             update(_TABLE)
             .where(
                 _C.id.in_(list(ids)),
@@ -146,7 +153,7 @@ class OutboxRepository:
 
     def _change_claimed(self, message_id: int, worker: str, **values: Any) -> bool:
         """Apply a change, count the attempt and end the lease, only if `worker` holds it."""
-        result = self.session.connection().execute(
+        result = self._core().execute(
             update(_TABLE)
             .where(
                 _C.id == message_id,
@@ -167,7 +174,7 @@ class OutboxRepository:
         )
 
     def store_rendering(self, message_id: int, rendering: Rendering) -> bool:
-        result = self.session.connection().execute(
+        result = self._core().execute(
             update(_TABLE)
             .where(_C.id == message_id, _C.raw.is_(None))
             .values(subject=rendering.subject, body_text=rendering.body_text, raw=rendering.raw)

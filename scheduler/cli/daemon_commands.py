@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -18,7 +19,7 @@ from scheduler.services.configuration import read_configuration
 def run(ctx: CliContext) -> None:
     """Run the daemon: send what is due, collect replies, build packs. Stops on SIGTERM."""
     from scheduler.daemon import run_daemon
-    from scheduler.events import configure_logging
+    from scheduler.events import configure_logging, log_event
     from scheduler.services.compose import check_templates
 
     settings = ctx.settings
@@ -26,7 +27,7 @@ def run(ctx: CliContext) -> None:
     check_templates(settings.templates_dir)
     services = ctx.services  # refuses a bad configuration or an old schema
     for warning in services.config.current().warnings:
-        click.echo(f"warning: {warning}", err=True)
+        log_event("config_warning", logging.WARNING, problem=warning)
     run_daemon(services, SystemClock())
 
 

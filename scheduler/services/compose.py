@@ -21,6 +21,7 @@ from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from jinja2 import (
     Environment,
@@ -93,6 +94,7 @@ class EmailContext:
     notification: Notification
     lead_name: str
     partnership: str
+    timezone: str  # the partnership's: the day an email is rendered on is local to it
     coordinator_name: str = ""
     coordinator_email: str | None = None
     actions: tuple[ActionLine, ...] = ()
@@ -146,14 +148,16 @@ def token_from_subject(subject: str) -> str | None:
 def render_email(
     ctx: EmailContext,
     *,
+    today: date,
     token: str,
     reply_address: str,
     templates_dir: Path,
     attachments: Sequence[str] = (),
 ) -> RenderedEmail:
-    """Render the subject, text and HTML of the notification's kind."""
-    values = _template_values(ctx, token, reply_address, attachments)
-    subject = subject_line(ctx, templates_dir)
+    """Render the subject, text and HTML of the notification's kind as of the local day
+    `today`, from which dates are told relatively ("in 3 days", "7 days ago")."""
+    values = _template_values(ctx, today, token, reply_address, attachments)
+    subject = subject_line(ctx, templates_dir, today=today)
     values["subject"] = subject
     kind = ctx.notification.kind.value
     return RenderedEmail(
@@ -163,9 +167,12 @@ def render_email(
     )
 
 
-def subject_line(ctx: EmailContext, templates_dir: Path) -> str:
-    """The subject without its token tag, on one line (also what `csp simulate` shows)."""
-    values = _template_values(ctx, "", "", ())
+def subject_line(ctx: EmailContext, templates_dir: Path, *, today: date | None = None) -> str:
+    """The subject without its token tag, on one line, as of the local day `today` or, without
+    it, the day the notification is scheduled for (what `csp simulate` shows)."""
+    if today is None:
+        today = ctx.notification.send_at.astimezone(ZoneInfo(ctx.timezone)).date()
+    values = _template_values(ctx, today, "", "", ())
     raw = _render(templates_dir, f"{ctx.notification.kind.value}.subject", values)
     return " ".join(raw.split())
 
@@ -184,7 +191,9 @@ def compose_message(
     """The complete email for a due notification, ready for a MailTransport.
 
     `templates_dir` is the templates root (Settings.templates_dir); the email templates are
-    in its `email/` folder. `now` (aware) is the Date header and the calendar's DTSTAMP.
+    in its `email/` folder. `now` (aware) is the Date header and the calendar's DTSTAMP, and
+    its local date the day from which the email tells dates relatively, so an email sent late
+    says how far a deadline really is.
     """
     notification = ctx.notification
     if not TOKEN_PATTERN.fullmatch(token):
@@ -197,6 +206,7 @@ def compose_message(
     reply_address = plus_address(reply_to, token)
     rendered = render_email(
         ctx,
+        today=now.astimezone(ZoneInfo(ctx.timezone)).date(),
         token=token,
         reply_address=reply_address,
         templates_dir=templates_dir,
@@ -285,7 +295,7 @@ def _calendar(ctx: EmailContext, *, domain: str, stamp: datetime) -> tuple[str, 
 
 
 def _template_values(
-    ctx: EmailContext, token: str, reply_address: str, attachments: Sequence[str]
+    ctx: EmailContext, today: date, token: str, reply_address: str, attachments: Sequence[str]
 ) -> dict[str, Any]:
     notification = ctx.notification
     recorded = ctx.recorded
@@ -313,7 +323,7 @@ def _template_values(
         "problems": ctx.problems,
         "held": ctx.held,
         "action_text": action_text,
-        "today": notification.send_at.date(),
+        "today": today,
         "token": token,
         "reply_address": reply_address,
         "marker": REPLY_MARKER,
@@ -328,7 +338,7 @@ def _status(status: Status | None) -> str:
 
 
 def _relative(due: date, today: date) -> str:
-    """How far a date is from the day of sending, as a person would say it."""
+    """How far a date is from the day the email is rendered, as a person would say it."""
     days = (due - today).days
     if days == 0:
         return "today"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from scheduler.domain.schedule.outbox import (
     Rendering,
     queued_message,
 )
-from scheduler.domain.schedule.working_days import WorkingCalendar
+from scheduler.domain.schedule.purpose import reply_by
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import (
@@ -184,6 +184,7 @@ def email_context(
         notification=notification,
         lead_name=notification.lead_name or (coordinator.name if coordinator else ""),
         partnership=config.partnership,
+        timezone=config.policy.timezone,
         coordinator_name=coordinator.name if coordinator else "",
         coordinator_email=coordinator.email if coordinator else None,
         actions=actions,
@@ -248,15 +249,13 @@ def _action_line(plan: Plan, ref: str, update: RecordedUpdate | None, tz: ZoneIn
 
 
 def _reply_by(config: Configuration, notification: Notification) -> date | None:
-    """Replies are wanted by the working day before the agenda pack is compiled."""
+    """The date an update request or chaser asks for a reply by."""
     if notification.meeting is None or notification.kind not in (
         NotificationKind.UPDATE_REQUEST,
         NotificationKind.UPDATE_CHASER,
     ):
         return None
-    calendar = WorkingCalendar(config.policy)
-    pack_day = notification.meeting - timedelta(days=config.policy.agenda_pack_days_before)
-    return calendar.previous_working_day(pack_day - timedelta(days=1))
+    return reply_by(notification.meeting, config.policy)
 
 
 def _thread_for(uow: UnitOfWork, notification: Notification) -> tuple[str, ...]:

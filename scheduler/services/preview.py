@@ -31,6 +31,7 @@ def subject_for(config: Configuration, templates_dir: Path) -> Callable[[Notific
             notification=n,
             lead_name=n.lead_name or (coordinator.name if coordinator else ""),
             partnership=config.partnership,
+            timezone=config.policy.timezone,
             meeting=meeting,
             milestones=tuple(
                 MilestoneLine(m, actions[m.action_ref].action)

@@ -16,9 +16,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Action, Plan, Priority
-from scheduler.domain.schedule.meeting import Meeting, meeting_has_passed, meeting_starts
+from scheduler.domain.schedule.meeting import Meeting, meeting_starts
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.purpose import deadline_passed, meeting_passed, reply_by_passed
 from scheduler.domain.schedule.working_days import WorkingCalendar
 
 OVERDUE_CATCH_UP_DAYS = 14
@@ -137,6 +138,7 @@ def due_notifications(
         if n.send_at <= now and n.key not in recorded.sent_keys
     ]
     judge = _Judge(
+        policy=policy,
         starts=meeting_starts(meeting_list),
         recorded=recorded,
         now=now,
@@ -375,6 +377,7 @@ _WAIT = _Verdict()
 
 @dataclass(frozen=True, eq=False)
 class _Judge:
+    policy: Policy
     starts: dict[date, datetime]
     recorded: Recorded
     now: datetime
@@ -388,16 +391,19 @@ class _Judge:
             return self._milestone_verdict(n)
         if n.meeting is None:
             return _WAIT
-        if meeting_has_passed(self.starts.get(n.meeting), self.now):
+        passed = meeting_passed(n.meeting, self.now, self.starts)
+        if passed is not None:
             if n.kind is _Kind.AGENDA_ADDENDUM and n.meeting.isoformat() not in self.late:
-                return _Verdict(
-                    skip_reason=f"meeting {n.meeting.isoformat()} has passed with no late updates"
-                )
-            return _Verdict(skip_reason=f"meeting {n.meeting.isoformat()} has passed")
+                return _Verdict(skip_reason=f"{passed} with no late updates")
+            return _Verdict(skip_reason=passed)
         if n.kind is _Kind.AGENDA_ADDENDUM:
             return _Verdict(send=n) if n.meeting.isoformat() in self.late else _WAIT
-        if n.kind is _Kind.UPDATE_CHASER and self._replied(n):
-            return _Verdict(skip_reason="lead replied")
+        if n.kind is _Kind.UPDATE_CHASER:
+            if self._replied(n):
+                return _Verdict(skip_reason="lead replied")
+            too_late = reply_by_passed(n.meeting, self.today, self.policy)
+            if too_late is not None:
+                return _Verdict(skip_reason=too_late)
         if n.kind in (_Kind.UPDATE_REQUEST, _Kind.UPDATE_CHASER):
             return _Verdict(send=replace(n, milestones=self._open(n.milestones)))
         return _Verdict(send=n)
@@ -422,11 +428,10 @@ class _Judge:
         if not remaining:
             return _Verdict(skip_reason="milestone completed")
         if n.kind is _Kind.DEADLINE_REMINDER:
+            passed = deadline_passed(remaining, self.today)
+            if passed is not None:
+                return _Verdict(skip_reason=passed)
             remaining = tuple(m for m in remaining if m.due >= self.today)
-            if not remaining:
-                return _Verdict(
-                    skip_reason=f"deadline passed on {max(m.due for m in n.milestones).isoformat()}"
-                )
         return _Verdict(send=self.with_milestones(n, remaining))
 
     def with_milestones(self, n: Notification, milestones: Sequence[MilestoneRef]) -> Notification:
