@@ -74,6 +74,8 @@ class Settings:
     log_format: str  # "text" | "json"
     tick_seconds: int
     inbox_poll_seconds: int
+    # The authserv-id of the mail server whose Authentication-Results are believed (None: none).
+    trusted_authserv_id: str | None = None
 
     @property
     def mail_domain(self) -> str:
@@ -103,6 +105,21 @@ def _choice(env: dict[str, str], name: str, default: str, allowed: tuple[str, ..
 def _security(env: dict[str, str], name: str, default: Security) -> Security:
     value = _choice(env, name, default, get_args(Security))
     return "ssl" if value == "ssl" else "none" if value == "none" else "starttls"
+
+
+def _authserv_id(env: dict[str, str], name: str) -> str | None:
+    """A server's name as it opens its Authentication-Results headers (one word), or None."""
+    value = env.get(name, "").strip()
+    if not value:
+        return None
+    if any(character.isspace() or character in ';"()' for character in value):
+        raise ConfigError(
+            "environment",
+            None,
+            f"{name} must be one mail server name such as mx.council.example.org "
+            f"(or exchange-online), not {value!r}",
+        )
+    return value
 
 
 def settings_from_env(env: dict[str, str]) -> Settings:
@@ -156,6 +173,7 @@ def settings_from_env(env: dict[str, str]) -> Settings:
         log_format=_choice(env, "CSP_LOG_FORMAT", "text", ("text", "json")),
         tick_seconds=_int(env, "CSP_TICK_SECONDS", 60),
         inbox_poll_seconds=_int(env, "CSP_INBOX_POLL_SECONDS", 300),
+        trusted_authserv_id=_authserv_id(env, "CSP_TRUSTED_AUTHSERV_ID"),
     )
 
 

@@ -15,14 +15,18 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import click
 import pytest
 import yaml
 
+from scheduler.adapters.database import make_engine, session_factory
+from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.cli.main import cli, main
+from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.events import LOGGER_NAME
 from tests.service_harness import copy_example_config
 
@@ -641,6 +645,48 @@ def test_status_text_names_the_next_meeting(
     assert outcome.code == 0
     assert outcome.out.startswith("next meeting: Lancaster District Community Safety Partnership")
     assert "not replied: " in outcome.out and "Helene Cooper" in outcome.out
+
+
+def test_status_lists_each_update_held_for_personal_data_with_how_to_release_it(
+    csp: Csp, settings: dict[str, str], tmp_path: Path
+) -> None:
+    # Given an update of Helene's held because its commentary has a phone number
+    settings["CSP_CONFIG_DIR"] = str(_config_with_meeting_in(20, tmp_path))
+    csp("db", "upgrade")
+    held = RecordedUpdate(
+        ref="3.1.4",
+        status=Status.AMBER,
+        text="victim now on 01524 582000",
+        received_at=datetime(2012, 2, 23, 14, 0, tzinfo=UTC),
+        sender="helene.cooper@example.org",
+        lead_name="Helene Cooper",
+        meeting=date(2012, 3, 20),
+        held_for_review=True,
+        personal_data_kinds=("phone number",),
+    )
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'csp.sqlite3'}")
+    with SqlAlchemyUnitOfWork(session_factory(engine)) as uow:
+        uow.updates.add_all([held])
+        uow.commit()
+    engine.dispose()
+
+    # When the coordinator asks where things stand
+    text, as_json = csp("status"), csp("status", "--json")
+
+    # Then the held update is listed by its id, with what to run once it has been checked
+    assert "held for personal data (check each, then: csp updates release ID):" in text.out
+    assert "  update 1  3.1.4  from Helene Cooper: phone number" in text.out
+    assert "01524" not in text.out
+    assert json.loads(as_json.out)["held_updates"] == [
+        {
+            "id": 1,
+            "ref": "3.1.4",
+            "lead": "Helene Cooper",
+            "meeting": "2012-03-20",
+            "received_at": "2012-02-23T14:00:00+00:00",
+            "personal_data": ["phone number"],
+        }
+    ]
 
 
 # --- 7. inbox and pack -----------------------------------------------------------------------

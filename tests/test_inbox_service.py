@@ -358,6 +358,36 @@ def test_a_very_long_message_id_is_stored_and_processed(services: Services) -> N
     assert result.status == InboundStatus.PROCESSED and result.updates == 1
 
 
+def test_a_message_with_a_very_long_message_id_can_go_to_review(services: Services) -> None:
+    # Given a stranger's reply whose Message-ID is longer than the audit log's subject column
+    long_id = "<" + "x" * 900 + "@example.org>"
+    reply = outlook_reply(
+        _request_to(services, HELENE),
+        "3.1.1 Complete",
+        sender="someone.else@example.net",
+        message_id=long_id,
+    )
+    # When it arrives
+    result = ingest_raw(services, reply, REPLY_TIME)
+    # Then it waits for the coordinator like any other, with its reason
+    assert result.needs_review and "someone.else@example.net" in (result.reason or "")
+    with services.uow_factory() as uow:
+        assert [m.id for m in uow.inbound.with_status(InboundStatus.REVIEW)] == [result.inbound_id]
+
+
+def test_an_update_held_for_personal_data_is_recorded_whatever_the_message_id_length(
+    services: Services,
+) -> None:
+    long_id = "<" + "x" * 900 + "@example.org>"
+    reply = outlook_reply(
+        _request_to(services, HELENE), "3.1.4 Amber ring 01524 582000", message_id=long_id
+    )
+    result = ingest_raw(services, reply, REPLY_TIME)
+    assert (result.status, result.updates) == (InboundStatus.PROCESSED, 1)
+    with services.uow_factory() as uow:
+        assert [(u.ref, u.held) for u in uow.updates.all()] == [("3.1.4", True)]
+
+
 def test_two_pollers_processing_one_stored_message_at_once_record_it_once(
     services: Services, database_url: str
 ) -> None:

@@ -136,3 +136,18 @@ def test_another_subdivision_is_accepted() -> None:
 
 def test_a_policy_that_is_not_a_mapping_is_refused() -> None:
     assert "mapping" in error_of("- 28\n- 14\n").message
+
+
+def test_replies_are_recorded_until_the_next_meeting_unless_a_number_of_days_is_set() -> None:
+    assert Policy().replies_close_days_after is None
+    assert parse_policy("replies_close_days_after: next meeting\n", SOURCE) == Policy()
+    assert parse_policy("replies_close_days_after: 14\n", SOURCE).replies_close_days_after == 14
+
+
+def test_a_bad_replies_close_days_after_is_an_error_at_its_line() -> None:
+    for value in ("soon", "-3", "yes", "2.5"):
+        error = error_of(f"send_time: '09:00'\nreplies_close_days_after: {value}\n")
+
+        assert (error.source, error.line) == (SOURCE, 2)
+        assert "replies_close_days_after" in error.message
+    assert "next meeting" in error_of("replies_close_days_after: soon\n").message

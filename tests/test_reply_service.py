@@ -10,7 +10,8 @@ are in tests/test_inbox_service.py.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -22,11 +23,14 @@ from scheduler.domain.schedule.notification import NotificationKind
 from scheduler.domain.schedule.outbox import OutboxMessage
 from scheduler.services.configuration import ConfigurationSource
 from scheduler.services.inbox import ingest_raw
+from scheduler.services.preview import status_report
 from scheduler.services.reminders import run_tick
 from tests.fakes import FakeUnitOfWork
 from tests.in_memory_service import InMemoryService, in_memory_service
+from tests.service_harness import copy_example_config
 from tests.test_inbox_service import (
     HELENE,
+    LONDON,
     REPLY_TIME,
     REQUEST_TIME,
     _request_to,
@@ -254,12 +258,6 @@ def test_a_message_stored_before_a_crash_is_processed_once_when_it_comes_again(
     assert len(_acknowledgements(lancaster)) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="the review audit entry takes the Message-ID (kept up to 998 characters) as its "
-    "subject, a 500-character column: PostgreSQL refuses it and the message stays new",
-)
 def test_an_unmatched_message_with_a_very_long_message_id_goes_to_review(
     lancaster: InMemoryService,
 ) -> None:
@@ -271,3 +269,194 @@ def test_an_unmatched_message_with_a_very_long_message_id_goes_to_review(
     stray.set_content("3.1.1 Green")
     result = ingest_raw(lancaster.services, stray.as_bytes(), REPLY_TIME)
     assert result.needs_review
+
+
+def test_personal_data_holds_only_the_update_whose_commentary_has_it(
+    lancaster: InMemoryService,
+) -> None:
+    # Given a reply on two actions, one of which gives a phone number
+    body = "3.1.2 Green on track\n3.1.4 Amber victim now on 01524 582000, re-referred"
+    # When it is recorded
+    ingest_raw(lancaster.services, outlook_reply(_helenes_request(lancaster), body), REPLY_TIME)
+    # Then only that update is held for the coordinator; the other goes into packs as usual
+    with lancaster.services.uow_factory() as uow:
+        held = [(u.ref, u.held, u.personal_data_kinds) for u in uow.updates.all()]
+    assert held == [("3.1.2", False, ()), ("3.1.4", True, ("phone number",))]
+
+
+def test_csp_status_lists_each_held_update_with_the_id_that_releases_it(
+    lancaster: InMemoryService,
+) -> None:
+    # Given Helene's reply, one line of which gives a postcode
+    body = "3.1.2 Green on track\n3.1.4 Amber family moved to LA1 4XQ"
+    ingest_raw(lancaster.services, outlook_reply(_helenes_request(lancaster), body), REPLY_TIME)
+    # When the coordinator asks where things stand
+    config = lancaster.services.config.current()
+    with lancaster.services.uow_factory() as uow:
+        report = status_report(config, uow, REPLY_TIME, None)
+        held_id = next(u.id for u in uow.updates.all() if u.held)
+    # Then the held update is listed, by the id `csp updates release` takes
+    assert [(h.id, h.ref, h.lead_name, h.personal_data_kinds) for h in report.held] == [
+        (held_id, "3.1.4", "Helene Cooper", ("postcode",))
+    ]
+
+
+def test_the_agenda_pack_email_says_how_many_updates_are_held_and_how_to_release_them(
+    lancaster: InMemoryService,
+) -> None:
+    # Given a held update on 3.1.4 and a publishable one on 3.1.2
+    body = "3.1.2 Green on track\n3.1.4 Amber victim now on 01524 582000"
+    ingest_raw(lancaster.services, outlook_reply(_helenes_request(lancaster), body), REPLY_TIME)
+    with lancaster.services.uow_factory() as uow:
+        held_id = next(u.id for u in uow.updates.all() if u.held)
+    # When the agenda pack goes to the coordinator, a week before the meeting
+    run_tick(lancaster.services, datetime(2012, 3, 13, 9, 0, tzinfo=LONDON))
+    # Then its email names the held update and the command that releases it
+    pack = next(e for e in lancaster.sent if e.subject.startswith("Agenda"))
+    assert "The commentary of one update is held out of the pack" in pack.text
+    assert f"- 3.1.4, update {held_id} (phone number)" in pack.text
+    assert f"csp updates release {held_id}" in pack.text
+    assert "01524" not in pack.text
+
+
+def _reply_from(sender: str, request: OutboxMessage, body: str) -> bytes:
+    """`outlook_reply`, sent by `sender` as written in its From header."""
+    reply = message_from_bytes(outlook_reply(request, body), policy=policy.default)
+    reply.replace_header("From", sender)
+    return reply.as_bytes()
+
+
+@pytest.mark.parametrize(
+    ("sender", "addressed_to"),
+    [
+        ("Gemma Burton <gemma.burton@example.org>", "Gemma Burton <gemma.burton@example.org>"),
+        ('"Burton, Gemma" <gemma.burton@example.org>', "Gemma Burton <gemma.burton@example.org>"),
+        ("gemma.burton@example.org", "gemma.burton@example.org"),
+    ],
+)
+def test_a_delegates_acknowledgement_is_addressed_to_the_delegate_not_the_lead(
+    lancaster: InMemoryService, sender: str, addressed_to: str
+) -> None:
+    # Given Gemma's reply for Helene, whose delegate she is
+    reply = _reply_from(sender, _helenes_request(lancaster), "3.1.2 Red stalled")
+    # When it is recorded and acknowledged
+    ingest_raw(lancaster.services, reply, REPLY_TIME)
+    run_tick(lancaster.services, REPLY_TIME + timedelta(minutes=1))
+    # Then the acknowledgement goes to her under her own name (or none), never Helene's
+    (thanks,) = lancaster.transport.sent_to(GEMMA)
+    assert str(thanks.message["To"]) == addressed_to
+    greeting = addressed_to.partition(" <")[0] if "<" in addressed_to else "colleague"
+    assert thanks.text.splitlines()[0] == f"Dear {greeting},"
+    assert "Helene Cooper" in thanks.text  # whom she replied for
+
+
+def test_a_leads_acknowledgement_greets_the_lead_by_the_name_in_people_yaml(
+    lancaster: InMemoryService,
+) -> None:
+    reply = _reply_from(
+        "Cooper, Helene <helene.cooper@example.org>", _helenes_request(lancaster), "3.1.2 Green"
+    )
+    ingest_raw(lancaster.services, reply, REPLY_TIME)
+    run_tick(lancaster.services, REPLY_TIME + timedelta(minutes=1))
+    (thanks,) = [e for e in lancaster.transport.sent_to(HELENE) if e.subject.startswith("Thank")]
+    assert str(thanks.message["To"]) == "Helene Cooper <helene.cooper@example.org>"
+    assert thanks.text.splitlines()[0] == "Dear Helene Cooper,"
+
+
+def test_a_reply_after_the_next_meeting_has_started_goes_to_review_as_late(
+    shipped_config: ConfigurationSource, tmp_path: Path
+) -> None:
+    # Given Helene's update request for the December meeting
+    service = in_memory_service(shipped_config, tmp_path)
+    run_tick(service.services, datetime(2011, 11, 15, 9, 0, tzinfo=LONDON))
+    request = _helenes_request(service)
+    assert request.meeting == date(2011, 12, 13)
+    # When her reply comes after the March meeting has started
+    reply = outlook_reply(request, "3.1.2 Green on track")
+    result = ingest_raw(service.services, reply, datetime(2012, 3, 20, 10, 30, tzinfo=LONDON))
+    # Then it waits for the coordinator as late, and nothing is recorded or acknowledged
+    assert (result.status, result.reason) == (
+        InboundStatus.REVIEW,
+        "late, for meeting 13 December 2011",
+    )
+    assert _updates(service) == [] and _acknowledgements(service) == []
+
+
+@pytest.mark.parametrize(
+    ("arrives", "recorded"),
+    [
+        (datetime(2012, 4, 3, 9, 59, tzinfo=LONDON), True),
+        (datetime(2012, 4, 3, 10, 0, tzinfo=LONDON), False),
+    ],
+)
+def test_replies_close_the_set_number_of_days_after_the_meeting_starts(
+    tmp_path: Path, arrives: datetime, recorded: bool
+) -> None:
+    # Given a policy that records replies for 14 days after the meeting of 20 March, 10:00
+    config_dir = copy_example_config(tmp_path)
+    policy_file = config_dir / "policy.yaml"
+    policy = policy_file.read_text(encoding="utf-8")
+    policy_file.write_text(
+        policy.replace("replies_close_days_after: next meeting", "replies_close_days_after: 14"),
+        encoding="utf-8",
+    )
+    service = in_memory_service(ConfigurationSource(config_dir), tmp_path)
+    assert service.services.config.current().policy.replies_close_days_after == 14
+    run_tick(service.services, REQUEST_TIME)
+    # When Helene's reply arrives on 3 April, just before or at 10:00
+    reply = outlook_reply(_helenes_request(service), "3.1.2 Green on track")
+    result = ingest_raw(service.services, reply, arrives)
+    # Then it is recorded until replies close, and goes to review as late from then on
+    if recorded:
+        assert (result.status, result.updates) == (InboundStatus.PROCESSED, 1)
+    else:
+        assert (result.status, result.reason) == (
+            InboundStatus.REVIEW,
+            "late, for meeting 20 March 2012",
+        )
+
+
+COUNCIL_MX = "mx.lancaster.example.org"  # the council's own receiving server
+SPOOFED = "dmarc=fail (p=QUARANTINE) header.from=example.org; spf=fail smtp.mailfrom=example.org"
+
+
+def _received_with(verdict: str, raw: bytes) -> bytes:
+    """`raw` as the receiving server hands it on, its Authentication-Results on top."""
+    return f"Authentication-Results: {verdict}\n".encode() + raw
+
+
+def test_a_reply_the_trusted_server_failed_on_dmarc_goes_to_review_not_to_the_record(
+    lancaster: InMemoryService,
+) -> None:
+    # Given a service that believes the council's mail server, which failed the reply's DMARC
+    lancaster.services.settings = replace(
+        lancaster.services.settings, trusted_authserv_id=COUNCIL_MX
+    )
+    reply = outlook_reply(_helenes_request(lancaster), "3.1.1 Complete - IDVA bid funded")
+    # When it arrives
+    result = ingest_raw(
+        lancaster.services, _received_with(f"{COUNCIL_MX}; {SPOOFED}", reply), REPLY_TIME
+    )
+    # Then it waits for the coordinator with the server's verdict; nothing is recorded
+    assert (result.status, result.reason) == (
+        InboundStatus.REVIEW,
+        f"sender authentication failed at {COUNCIL_MX}: dmarc=fail (From domain example.org)",
+    )
+    assert _updates(lancaster) == [] and _acknowledgements(lancaster) == []
+
+
+@pytest.mark.parametrize(
+    ("trusted", "verdict"),
+    [
+        (COUNCIL_MX, f"mx.elsewhere.example.net; {SPOOFED}"),  # another server's word
+        (None, f"{COUNCIL_MX}; {SPOOFED}"),  # no server trusted: as before
+        (COUNCIL_MX, f"{COUNCIL_MX}; dkim=pass header.d=example.org; spf=pass; dmarc=pass"),
+    ],
+)
+def test_a_reply_is_recorded_unless_the_trusted_server_failed_it(
+    lancaster: InMemoryService, trusted: str | None, verdict: str
+) -> None:
+    lancaster.services.settings = replace(lancaster.services.settings, trusted_authserv_id=trusted)
+    reply = outlook_reply(_helenes_request(lancaster), "3.1.2 Green on track")
+    result = ingest_raw(lancaster.services, _received_with(verdict, reply), REPLY_TIME)
+    assert (result.status, result.updates) == (InboundStatus.PROCESSED, 1)

@@ -89,7 +89,8 @@ def simulate(ctx: CliContext, start: datetime, end: datetime, as_json: bool) -> 
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.pass_obj
 def status(ctx: CliContext, as_json: bool) -> None:
-    """The next meeting, who has replied for it, what is due in 14 days, what failed."""
+    """The next meeting, who has replied for it, what is due in 14 days, what failed, what
+    waits for review and which updates are held for personal data."""
     from scheduler.services.preview import status_report
 
     settings = ctx.settings
@@ -123,6 +124,11 @@ def status(ctx: CliContext, as_json: bool) -> None:
         click.echo(
             f"needs review: message {review.id} from {review.from_address or '?'}: {review.reason}"
         )
+    if report.held:
+        click.echo("held for personal data (check each, then: csp updates release ID):")
+    for held in report.held:
+        kinds = ", ".join(held.personal_data_kinds)
+        click.echo(f"  update {held.id}  {held.ref}  from {held.lead_name or '?'}: {kinds}")
 
 
 COMMANDS = [run, simulate, status]

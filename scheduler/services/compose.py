@@ -37,6 +37,7 @@ from scheduler.domain.errors import ConfigError
 from scheduler.domain.human_dates import full_month_date, twenty_four_hour_time, weekday_date
 from scheduler.domain.plan.model import Milestone
 from scheduler.domain.replies.progress import ActionUpdate, Status
+from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.domain.replies.text import REPLY_MARKER
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
@@ -103,6 +104,7 @@ class EmailContext:
     recorded: tuple[ActionUpdate, ...] = ()  # acknowledgement, agenda addendum
     problems: tuple[str, ...] = ()  # acknowledgement: lines that could not be recorded
     thread: tuple[str, ...] = ()  # Message-IDs this email follows, oldest first
+    held: tuple[RecordedUpdate, ...] = ()  # agenda pack: updates kept out of it (personal data)
 
 
 @dataclass(frozen=True)
@@ -319,6 +321,7 @@ def _template_values(
         "reply_by": ctx.reply_by,
         "recorded": recorded,
         "problems": ctx.problems,
+        "held": ctx.held,
         "action_text": action_text,
         "today": today,
         "token": token,

@@ -7,12 +7,14 @@ acknowledgement, queued with the reply it answers), just before it is sent.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import replace
 from datetime import date, datetime
 from email.message import EmailMessage
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.inbound import read_message
 from scheduler.domain.replies.progress import ActionUpdate
 from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.domain.schedule.notification import Notification, NotificationKind
@@ -74,7 +76,7 @@ def context_for(
     """What the message's email needs from the database, read in the caller's transaction."""
     notification = message.notification()
     ack = message.acknowledgement
-    return email_context(
+    ctx = email_context(
         config,
         plan,
         uow,
@@ -83,6 +85,9 @@ def context_for(
         problems=ack.problems if ack else (),
         thread=(ack.thread if ack else ()) or _thread_for(uow, notification),
     )
+    if ack is not None:
+        ctx = replace(ctx, lead_name=_replier_name(config, uow, message, ack.inbound_id))
+    return ctx
 
 
 def rendered(
@@ -185,6 +190,9 @@ def email_context(
     if notification.kind is NotificationKind.AGENDA_ADDENDUM and not recorded:
         assert notification.meeting is not None
         recorded = tuple(u.as_action_update() for u in late_updates(uow, notification.meeting))
+    held: tuple[RecordedUpdate, ...] = ()
+    if notification.kind is NotificationKind.AGENDA_PACK:
+        held = held_out_of_pack(uow, plan)
     return EmailContext(
         notification=notification,
         lead_name=notification.lead_name or (coordinator.name if coordinator else ""),
@@ -199,7 +207,44 @@ def email_context(
         recorded=recorded,
         problems=problems,
         thread=thread,
+        held=held,
     )
+
+
+def held_out_of_pack(uow: UnitOfWork, plan: Plan) -> tuple[RecordedUpdate, ...]:
+    """The updates a pack shows only as "held": each action's latest, while held for personal
+    data (an older held update is superseded, so releasing it would change nothing)."""
+    latest = uow.updates.latest_by_ref(plan.name).values()
+    return tuple(sorted((u for u in latest if u.held), key=lambda u: u.id or 0))
+
+
+def _replier_name(
+    config: Configuration, uow: UnitOfWork, message: OutboxMessage, inbound_id: int
+) -> str:
+    """The name an acknowledgement is addressed by: whoever wrote the reply, lead or delegate.
+
+    people.yaml's name for the address when it is someone's own (the lead's, usually), else the
+    name the reply's From header gave (a delegate is listed by address only), else none.
+    """
+    address = message.to[0].casefold()
+    for person in config.people.people:
+        if person.email and person.email.casefold() == address:
+            return person.name
+    raw = uow.inbound.raw_of(inbound_id)
+    return _name_as_written(read_message(raw).from_name) if raw is not None else ""
+
+
+_SURNAME_FIRST = re.compile(r"^\s*([^,;:()<>\[\]@\"]+?),\s*([^,;:()<>\[\]@\"]+?)\s*$")
+
+
+def _name_as_written(display_name: str | None) -> str:
+    """A From header's display name as a greeting writes it: "Burton, Gemma" (as Outlook
+    shows names from a directory) becomes "Gemma Burton"; an address or a long text, nothing."""
+    name = " ".join((display_name or "").split())
+    if not name or "@" in name or len(name) > 80:
+        return ""
+    surname_first = _SURNAME_FIRST.match(name)
+    return f"{surname_first[2]} {surname_first[1]}" if surname_first else name
 
 
 def _action_line(plan: Plan, ref: str, update: RecordedUpdate | None, tz: ZoneInfo) -> ActionLine:

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.authentication import authentication_failure
 from scheduler.domain.replies.classification import MessageClass
 from scheduler.domain.replies.inbound import (
     InboundMessage,
@@ -21,6 +22,7 @@ from scheduler.domain.replies.inbound import (
     read_message,
     understand_read,
 )
+from scheduler.domain.replies.personal_data import find_personal_data
 from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.records import (
     ArrivedMessage,
@@ -33,6 +35,7 @@ from scheduler.domain.replies.records import (
 from scheduler.domain.schedule.due import lead_email_key
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.outbox import AcknowledgementContext, OutboxMessage
+from scheduler.domain.schedule.reply_window import late_reason, replies_close_at
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration
@@ -108,6 +111,8 @@ def _stored_under(
     return key, inbound_id
 
 
+# Keys stay well inside the audit log's subject column (500), which a Message-ID (up to 998)
+# would overflow: the audit log names a message by its key.
 MAX_KEY_LENGTH = 300
 
 
@@ -188,9 +193,7 @@ def _to_review(services: Services, inbound_id: int, now: datetime, reason: str) 
             return IngestResult.already(stored)
         stored = uow.inbound.get(inbound_id)
         assert stored is not None
-        uow.audit.record(
-            now, "inbound_review", stored.message_id or stored.dedupe_key, reason=reason
-        )
+        uow.audit.record(now, "inbound_review", stored.dedupe_key, reason=reason)
         uow.commit()
     log_event("inbound_needs_review", logging.WARNING, inbound_id=inbound_id, reason=reason)
     return IngestResult(inbound_id, InboundStatus.REVIEW, False, stored.classification, reason)
@@ -225,6 +228,7 @@ def _process(
     if request is None:
         raise _Review("matches no email we sent (no token, In-Reply-To or subject tag)")
     assert request.id is not None
+    _check_authenticated(services, message)
     plan = config.plan_for(request.meeting or local_date(now, config.policy.timezone))
     lead_name = _check_sender(config, request, message)
     reading = understand_read(
@@ -233,6 +237,7 @@ def _process(
     if request.kind is NotificationKind.ACKNOWLEDGEMENT and not reading.content.updates:
         # "thanks" to our acknowledgement: nothing to record
         return _done(uow, stored, now, message, outbox_id=request.id)
+    _check_in_time(config, request, stored)
     recorded = _record_updates(services, uow, plan, request, stored, reading, lead_name, now)
     _store_attachments(uow, stored, message, request, lead_name)
     if request.meeting is not None and request.to:
@@ -283,6 +288,20 @@ def _match(uow: UnitOfWork, message: InboundMessage) -> OutboxMessage | None:
     return uow.outbox.by_token(subject_token) if subject_token else None
 
 
+def _check_authenticated(services: Services, message: InboundMessage) -> None:
+    """Refuse a reply whose sender the trusted mail server could not authenticate.
+
+    Without a trusted server nothing is refused here: any other server's verdict, or one the
+    sender wrote, says nothing about who sent the message.
+    """
+    trusted = services.settings.trusted_authserv_id
+    if trusted is None:
+        return
+    failure = authentication_failure(message.authentication_results, trusted)
+    if failure is not None:
+        raise _Review(failure)
+
+
 def _check_sender(config: Configuration, request: OutboxMessage, message: InboundMessage) -> str:
     """The lead's name if the sender is the lead the request went to or their delegate."""
     sender = (message.from_address or "").lower()
@@ -302,6 +321,18 @@ def _check_sender(config: Configuration, request: OutboxMessage, message: Inboun
     return lead
 
 
+def _check_in_time(config: Configuration, request: OutboxMessage, stored: StoredMessage) -> None:
+    """Refuse a reply that came after replies to its request's meeting closed.
+
+    It is judged by when it reached us, not by its Date header, which the sender writes.
+    """
+    if request.meeting is None:
+        return
+    closes = replies_close_at(request.meeting, config.meetings, config.policy)
+    if closes is not None and stored.received_at >= closes:
+        raise _Review(late_reason(request.meeting))
+
+
 def _record_updates(
     services: Services,
     uow: UnitOfWork,
@@ -312,9 +343,12 @@ def _record_updates(
     lead_name: str,
     now: datetime,
 ) -> tuple[RecordedUpdate, ...]:
-    """One update per action ref named, else the whole text on the lead's priorities."""
+    """One update per action ref named, else the whole text on the lead's priorities.
+
+    An update whose own commentary looks like personal data is held for the coordinator; the
+    others of the same reply go into packs as usual.
+    """
     sender = (reading.message.from_address or "").lower()
-    held = bool(reading.personal_data)
     plan_id = services.plan_ids.get(plan.name) or uow.plans.id_of(plan.name)
     if plan_id is not None:
         services.plan_ids[plan.name] = plan_id  # plans are never deleted: the id stays
@@ -327,6 +361,7 @@ def _record_updates(
         private: bool = False,
         unstructured: bool = False,
     ) -> RecordedUpdate:
+        kinds = find_personal_data(text)
         return RecordedUpdate(
             ref=ref,
             status=status,
@@ -337,8 +372,8 @@ def _record_updates(
             meeting=request.meeting,
             inbound_id=stored.id,
             plan_id=plan_id,
-            held_for_review=held,
-            personal_data_kinds=tuple(reading.personal_data),
+            held_for_review=bool(kinds),
+            personal_data_kinds=kinds,
             private=private,
             unstructured=unstructured,
         )
@@ -356,13 +391,15 @@ def _record_updates(
     for update in updates:
         if update.status is Status.COMPLETE:  # the action is done: all its deadlines are met
             uow.plans.complete_milestones(plan_id, update.ref, now)
-    if held:
-        uow.audit.record(
-            now,
-            "update_held",
-            stored.message_id or stored.dedupe_key,
-            kinds=list(reading.personal_data),
-        )
+    for update in updates:
+        if update.held_for_review:
+            uow.audit.record(
+                now,
+                "update_held",
+                stored.dedupe_key,
+                ref=update.ref,
+                kinds=list(update.personal_data_kinds),
+            )
     return tuple(updates)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -72,10 +72,7 @@ def simulate_emails(
     return emails
 
 
-def _start_of(day: object, config: Configuration) -> datetime:
-    from datetime import date, time
-
-    assert isinstance(day, date)
+def _start_of(day: date, config: Configuration) -> datetime:
     return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(config.policy.timezone))
 
 
@@ -121,6 +118,28 @@ class ReviewItem:
 
 
 @dataclass(frozen=True)
+class HeldUpdate:
+    """An update held out of packs for personal data until the coordinator releases it."""
+
+    id: int
+    ref: str
+    lead_name: str | None
+    meeting: date | None
+    received_at: datetime
+    personal_data_kinds: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "ref": self.ref,
+            "lead": self.lead_name,
+            "meeting": self.meeting.isoformat() if self.meeting else None,
+            "received_at": self.received_at.isoformat(),
+            "personal_data": list(self.personal_data_kinds),
+        }
+
+
+@dataclass(frozen=True)
 class StatusReport:
     next_meeting: Meeting | None
     replied: list[str]
@@ -130,6 +149,7 @@ class StatusReport:
     failing_addresses: list[str]
     pending: int
     needs_review: list[ReviewItem]
+    held: list[HeldUpdate]
 
     def as_json(self) -> dict[str, object]:
         meeting = self.next_meeting
@@ -161,13 +181,15 @@ class StatusReport:
                 }
                 for item in self.needs_review
             ],
+            "held_updates": [item.as_json() for item in self.held],
         }
 
 
 def status_report(
     config: Configuration, uow: UnitOfWork, now: datetime, coordinator_email: str | None
 ) -> StatusReport:
-    """The next meeting and who has replied for it, what is due in 14 days, what failed."""
+    """The next meeting and who has replied for it, what is due in 14 days, what failed, and
+    what waits for the coordinator: messages to review and updates held for personal data."""
     tz = ZoneInfo(config.policy.timezone)
     today = now.astimezone(tz).date()
     upcoming = [m for m in config.meetings if m.starts_at() >= now]
@@ -212,4 +234,14 @@ def status_report(
             ReviewItem(m.id, m.from_address, m.subject, m.received_at, m.review_reason)
             for m in uow.inbound.with_status(InboundStatus.REVIEW)
         ],
+        held=held_updates(uow),
     )
+
+
+def held_updates(uow: UnitOfWork) -> list[HeldUpdate]:
+    """Every update held for personal data and not yet released, oldest first."""
+    return [
+        HeldUpdate(u.id, u.ref, u.lead_name, u.meeting, u.received_at, u.personal_data_kinds)
+        for u in uow.updates.all()
+        if u.held and u.id is not None
+    ]

@@ -1,4 +1,5 @@
-"""When reminders go: offsets from meetings and milestones, send time, working-day rules."""
+"""When reminders go: offsets from meetings and milestones, send time, working-day rules, and
+how long replies to a meeting's requests are recorded."""
 
 from __future__ import annotations
 
@@ -20,3 +21,6 @@ class Policy:
     holiday_country: str = "GB"
     holiday_subdivision: str = "ENG"
     extra_holidays: tuple[str, ...] = ()  # ISO dates of local closure days
+    # Days after its meeting starts that a reply to a request is still recorded; None: until
+    # the next meeting starts.
+    replies_close_days_after: int | None = None

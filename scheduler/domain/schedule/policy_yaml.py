@@ -43,6 +43,10 @@ def parse_policy(text: str, source: str) -> Policy:
     for key in _DAY_LISTS:
         if key in root:
             changes[key] = _day_list(root[key], source, root.line_of(key), key)
+    if "replies_close_days_after" in root:
+        changes["replies_close_days_after"] = _replies_close(
+            root["replies_close_days_after"], source, root.line_of("replies_close_days_after")
+        )
     if "send_time" in root:
         changes["send_time"] = read_time(
             root["send_time"], source, root.line_of("send_time"), "send_time"
@@ -65,6 +69,23 @@ def _days(value: object, source: str, line: int, key: str) -> int:
         raise ConfigError(source, line, f"{key} must be a whole number of days, not {value!r}")
     if value < 0:
         raise ConfigError(source, line, f"{key} must not be negative (got {value})")
+    return value
+
+
+NEXT_MEETING = "next meeting"
+
+
+def _replies_close(value: object, source: str, line: int) -> int | None:
+    """A number of days after the meeting, or "next meeting" (the default)."""
+    if isinstance(value, str) and " ".join(value.split()).lower() == NEXT_MEETING:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ConfigError(
+            source,
+            line,
+            f"replies_close_days_after must be a whole number of days after the meeting, or "
+            f"{NEXT_MEETING!r}, not {value!r}",
+        )
     return value
 
 
