@@ -28,12 +28,12 @@ from scheduler.domain.replies.classification import (
     MessageClass,
     MessageSignals,
     answers_something,
-    away_until,
     classify,
     failed_recipients,
 )
 from scheduler.domain.replies.html_text import html_to_text
 from scheduler.domain.replies.personal_data import find_personal_data
+from scheduler.domain.replies.return_dates import away_until
 from scheduler.domain.replies.text import extract_reply_text, split_reply
 from scheduler.domain.replies.updates import (
     InlineAnswer,
@@ -266,6 +266,7 @@ def read_message(raw: bytes) -> InboundMessage:
         from_name=from_name,
         subject=subject,
         answers_something=answers_something(tokens, in_reply_to, references, subject),
+        body=text_body,
     )
     verdict = classify(signals)
     bounced: tuple[str, ...] = ()
