@@ -11,7 +11,6 @@ from scheduler.domain.replies.classification import (
     MessageClass,
     MessageSignals,
     classify,
-    failed_recipients,
 )
 from scheduler.domain.replies.inbound import read_message
 from scheduler.domain.replies.return_dates import away_until
@@ -127,17 +126,6 @@ def test_a_read_receipt_report_is_automatic_not_a_bounce() -> None:
 def test_a_message_answering_nothing_is_unknown() -> None:
     raw = _message("To: csp-updates@lancaster.example.org", "Subject: Funding question")
     assert read_message(raw).classification is MessageClass.UNKNOWN
-
-
-def test_failed_recipients_skips_delayed_and_delivered_ones() -> None:
-    report = (
-        "Reporting-MTA: dns; mx1.example.org\n\n"
-        "Final-Recipient: rfc822; a@example.org\nAction: delayed\nStatus: 4.4.1\n\n"
-        "Final-Recipient: rfc822; B@Example.org\nAction: failed\nStatus: 5.1.1\n\n"
-        "Original-Recipient: rfc822;c@example.org\nStatus: 5.2.2\n\n"
-        "Final-Recipient: rfc822; d@example.org\nAction: delivered\nStatus: 2.0.0\n"
-    )
-    assert failed_recipients(report) == ("b@example.org", "c@example.org")
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,8 @@
 
 Bounces are recognised first: a delivery status notification often carries
 auto-reply headers too, and it must mark an address as failing rather than a
-lead as away. `X-Auto-Response-Suppress` says what a sender wants suppressed in
+lead as away. Without a report part, the subject and sender, then the notice's own
+wording (bounces.py) tell. `X-Auto-Response-Suppress` says what a sender wants suppressed in
 answers to it; it says nothing about the message itself, so it is ignored.
 Exchange out-of-office replies can lack every RFC 3834 header: Microsoft's own headers,
 then the subject and the opening lines (out_of_office.py) are the fallback.
@@ -15,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from scheduler.domain.replies.bounces import body_bounce
 from scheduler.domain.replies.out_of_office import (
     out_of_office_opening,
     out_of_office_subject,
@@ -98,6 +100,18 @@ def _bounce_reason(signals: MessageSignals) -> str | None:
         return "multipart/report; report-type=delivery-status"
     if signals.has_delivery_status:
         return "carries a message/delivery-status part"
+    if signals.content_type == "multipart/report" and signals.report_type == "feedback-report":
+        return "multipart/report; report-type=feedback-report (a complaint)"
+    if signals.header("x-failed-recipients") is not None:
+        return "has an X-Failed-Recipients header"
+    by_subject = _bounce_subject_reason(signals)
+    if by_subject:
+        return by_subject
+    found = body_bounce(signals.body)
+    return None if found is None else found.reason
+
+
+def _bounce_subject_reason(signals: MessageSignals) -> str | None:
     if not _DSN_SUBJECT.match(without_gateway_tag(signals.subject)):
         return None
     local = (signals.from_address or "").partition("@")[0].lower()
@@ -131,37 +145,6 @@ def _automatic_reason(signals: MessageSignals) -> str | None:
     if opening:
         return f"out-of-office wording {opening[:60]!r}"
     return None
-
-
-def failed_recipients(status_text: str) -> tuple[str, ...]:
-    """Addresses a delivery status report says failed (Action: failed, or a 5.x.x Status)."""
-    found: list[str] = []
-    for block in re.split(r"\n\s*\n", status_text.replace("\r\n", "\n")):
-        fields = _fields(block)
-        action = fields.get("action", "").strip().lower()
-        status = fields.get("status", "").strip()
-        failed = action.startswith("failed") or (not action and status.startswith("5"))
-        recipient = fields.get("final-recipient") or fields.get("original-recipient")
-        if failed and recipient:
-            address = recipient.partition(";")[2] or recipient
-            address = address.strip().strip("<>").strip().lower()
-            if "@" in address and address not in found:
-                found.append(address)
-    return tuple(found)
-
-
-def _fields(block: str) -> dict[str, str]:
-    fields: dict[str, str] = {}
-    name: str | None = None
-    for line in block.split("\n"):
-        if line[:1] in (" ", "\t") and name:
-            fields[name] += " " + line.strip()
-            continue
-        key, colon, value = line.partition(":")
-        if colon and key.strip() and " " not in key.strip():
-            name = key.strip().lower()
-            fields.setdefault(name, value.strip())
-    return fields
 
 
 def answers_something(
