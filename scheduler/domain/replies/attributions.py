@@ -19,6 +19,8 @@ _LEADING_DATE = (
 )
 _STARTS = r"(?:-{2,}\s*On\s|(?:On|Am|Le|El|Op|Il|Em|W\s+dniu|Den|På|Ar)\s|" + _LEADING_DATE + ")"
 _START = re.compile(r"^\s*" + _STARTS)
+# The characters an attribution can start with: a quick test before _START.
+_FIRST_CHARACTERS = frozenset("-0123456789OALEIWDPMTFSmtwfs")
 # The verb ends the line ("wrote:") or is followed by the sender ("schrieb CSP <...>:").
 _WORDED = re.compile(
     r"^\s*(?:On\s.{0,300}?\bwrote\s*:"
@@ -48,7 +50,8 @@ HINT = _STARTS
 
 def attribution_length(lines: Sequence[str], index: int) -> int:
     """How many lines (one to three) the attribution starting at `index` spans; 0 if none."""
-    if not _START.match(lines[index]):
+    first = lines[index].lstrip()[:1]
+    if first not in _FIRST_CHARACTERS or not _START.match(lines[index]):
         return 0
     joined = ""
     for size, line in enumerate(lines[index : index + 3], start=1):

@@ -31,38 +31,53 @@ class BounceReport:
     recipients: tuple[str, ...]
 
 
-_NOTICES = (
-    ("Exim", r"this message was created automatically by mail delivery software"),
-    ("Postfix", r"this is the mail system at host [\w.-]+"),
-    ("qmail", r"this is the qmail-send program|i'm afraid i wasn't able to deliver your message"),
+_ADDRESS = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
+# (mail system, words of its notice in lower case, a pattern the notice must also match)
+_NOTICES: tuple[tuple[str, str, re.Pattern[str] | None], ...] = (
+    ("Exim", "this message was created automatically by mail delivery software", None),
+    ("Postfix", "this is the mail system at host", None),
+    ("qmail", "this is the qmail-send program", None),
+    ("qmail", "i'm afraid i wasn't able to deliver your message", None),
+    ("Sendmail", "the following addresses had permanent fatal errors", None),
+    ("Sendmail", "the following addresses had transient non-fatal errors", None),
     (
         "Sendmail",
-        r"-{3,}\s*the following addresses had (?:permanent fatal|transient non-fatal) errors",
+        "the original message was received at",
+        re.compile(r"^the original message was received at .{5,80}\n\s*from \S", re.I | re.M),
     ),
-    ("Sendmail", r"^the original message was received at .{5,80}\n\s*from \S"),
-    ("Exchange", r"delivery has failed to these recipients or groups"),
-    ("Exchange", r"your message did not reach some or all of the intended recipients"),
-    ("Exchange", r"the following recipient\(s\) (?:cannot|could not) be reached"),
-    ("Office 365", r"your message to <?{address}>? couldn['’]t be delivered"),
-    ("Lotus Domino", r"^\s*was not delivered to:\s*\n[\s\S]{0,600}?^\s*because:"),
-    ("Gmail", r"\*\* (?:address not found|message not delivered|message blocked) \*\*"),
-    ("Gmail", r"delivery to the following recipients? (?:failed permanently|has been delayed)"),
-    ("Yahoo", r"sorry, we were unable to deliver your message to the following address"),
-    ("Windows", r"this is an automatically generated delivery status notification"),
-    ("GroupWise", r"the message that you sent was undeliverable to the following"),
-    ("a mail server", r"^\s*delivery to the following recipients failed\.?\s*$"),
+    ("Exchange", "delivery has failed to these recipients or groups", None),
+    ("Exchange", "your message did not reach some or all of the intended recipients", None),
+    ("Exchange", "the following recipient(s) cannot be reached", None),
+    ("Exchange", "the following recipient(s) could not be reached", None),
+    *(
+        (
+            "Office 365",
+            f"couldn{apostrophe}t be delivered",
+            re.compile(rf"your message to <?{_ADDRESS}>? couldn{apostrophe}t be delivered", re.I),
+        )
+        for apostrophe in ("'", "’")
+    ),
+    (
+        "Lotus Domino",
+        "was not delivered to:",
+        re.compile(r"^\s*was not delivered to:\s*\n[\s\S]{0,600}?^\s*because:", re.I | re.M),
+    ),
+    ("Gmail", "** address not found **", None),
+    ("Gmail", "** message not delivered **", None),
+    ("Gmail", "** message blocked **", None),
+    ("Gmail", "delivery to the following recipient failed permanently", None),
+    ("Gmail", "delivery to the following recipients failed permanently", None),
+    ("Gmail", "delivery to the following recipient has been delayed", None),
+    ("Yahoo", "sorry, we were unable to deliver your message to the following address", None),
+    ("Windows", "this is an automatically generated delivery status notification", None),
+    ("GroupWise", "the message that you sent was undeliverable to the following", None),
+    ("a mail server", "unable to deliver message to the following recipients", None),
+    ("a mail server", "unable to deliver your message to the following", None),
     (
         "a mail server",
-        r"unable to deliver (?:your )?message to the following (?:recipients|address)",
+        "delivery to the following recipients failed",
+        re.compile(r"^\s*delivery to the following recipients failed\.?\s*$", re.I | re.M),
     ),
-)
-_ADDRESS = r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+"
-_NOTICE = re.compile(
-    "|".join(
-        f"(?P<n{i}>{pattern.replace('{address}', _ADDRESS)})"
-        for i, (_, pattern) in enumerate(_NOTICES)
-    ),
-    re.IGNORECASE | re.MULTILINE,
 )
 _WARNING = re.compile(
     r"this is a warning (?:message )?only|you do not need to resend your message"
@@ -79,17 +94,20 @@ _RETURNED_COPY = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 # Where a notice puts a failed recipient: alone on a line, or named in its sentence.
-_RECIPIENT_LINES = re.compile(
-    rf"^[ \t]*(?:[^<>()@\n]{{1,60}}\(\s*)?<?(?P<line>{_ADDRESS})>?(?:\s*\))?"
+_RECIPIENT_ALONE = re.compile(
+    rf"[ \t]*(?:[^<>()@]{{1,60}}\(\s*)?<?(?P<address>{_ADDRESS})>?(?:\s*\))?"
     r"(?:\s*(?:\(.{0,80}\))?|\s*:.*|\.\.\..*|\s+on\s+\d.*)$"
-    r"|(?:message to|delivered to|deliver (?:your )?message to|delivery to)"
-    rf"\s+<?(?P<said>{_ADDRESS})",
-    re.IGNORECASE | re.MULTILINE,
+)
+_RECIPIENT_SAID = re.compile(
+    r"(?:message to|delivered to|deliver (?:your )?message to|delivery to)"
+    rf"\s+<?(?P<address>{_ADDRESS})",
+    re.IGNORECASE,
 )
 _DAEMONS = frozenset({"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon", "root"})
 _TOKEN_ADDRESS = re.compile(r"\+[a-z2-7]{20}@", re.IGNORECASE)
 _FIELD = re.compile(r"^(?P<name>[\w-]+)[ \t]*:[ \t]*(?P<value>.*)$", re.MULTILINE)
 _NOTICE_CHARS = 12_000
+_SEPARATOR_STARTS = frozenset(" \t-=_*bB")
 _JSON_CHARS = 500_000
 
 
@@ -98,19 +116,38 @@ def text_bounce(body: str, *, excluded: Collection[str] = ()) -> BounceReport | 
 
     `excluded` are addresses never taken for a failed one: the bounce's own recipients.
     """
-    notice = _notice_part(body)
-    found = _NOTICE.search(notice)
+    head = body[:_NOTICE_CHARS]
+    if _notice_start(head.lower(), head) is None:
+        return None  # most messages stop here, after a few substring searches
+    notice = _notice_part(head)
+    found = _notice_start(notice.lower(), notice)
     if found is None:
         return None
-    system = _NOTICES[int(str(found.lastgroup)[1:])][0]
+    start, system = found
     if _WARNING.search(notice):
         return BounceReport(f"delay warning from {system}", ())
-    diagnostic = _RETURNED_COPY.split(notice[found.start() :], maxsplit=1)[0]
-    addresses = (m.group("line") or m.group("said") for m in _RECIPIENT_LINES.finditer(diagnostic))
+    diagnostic = _RETURNED_COPY.split(notice[start:], maxsplit=1)[0]
+    addresses = _recipients_in(diagnostic)
     fields = failed_recipients(diagnostic)
     return BounceReport(
         f"delivery failure notice from {system}", _usable([*fields, *addresses], excluded)
     )
+
+
+def _notice_start(lowered: str, text: str) -> tuple[int, str] | None:
+    """Where the earliest notice wording starts in `text`, and whose it is."""
+    earliest: tuple[int, str] | None = None
+    for system, words, pattern in _NOTICES:
+        position = lowered.find(words)
+        if position < 0 or (earliest is not None and position >= earliest[0]):
+            continue
+        if pattern is not None:
+            confirmed = pattern.search(text)
+            if confirmed is None:
+                continue
+            position = confirmed.start()
+        earliest = (position, system)
+    return earliest
 
 
 def notification_bounce(body: str, *, excluded: Collection[str] = ()) -> BounceReport | None:
@@ -135,8 +172,7 @@ def recipients_named(body: str, *, excluded: Collection[str] = ()) -> tuple[str,
     """For a bounce known by its headers but worded in no way we know: the addresses its notice
     puts where failed recipients go ("<jane@example.org>:" alone on a line, "message to ...")."""
     diagnostic = _RETURNED_COPY.split(_notice_part(body), maxsplit=1)[0]
-    found = (m.group("line") or m.group("said") for m in _RECIPIENT_LINES.finditer(diagnostic))
-    return _usable(found, excluded)
+    return _usable(_recipients_in(diagnostic), excluded)
 
 
 def feedback_report_recipients(report_text: str) -> tuple[str, ...]:
@@ -170,14 +206,25 @@ def usable_recipients(addresses: Iterable[str], excluded: Collection[str]) -> tu
     return _usable(addresses, excluded)
 
 
+def _recipients_in(diagnostic: str) -> Iterator[str]:
+    """Addresses where a notice puts failed recipients: alone on a line, or in its sentence."""
+    for line in diagnostic.split("\n"):
+        if "@" not in line:
+            continue
+        alone = _RECIPIENT_ALONE.match(line)
+        if alone:
+            yield alone.group("address")
+        else:
+            yield from (said.group("address") for said in _RECIPIENT_SAID.finditer(line))
+
+
 def _notice_part(body: str) -> str:
     """The body above anything forwarded or quoted under it, and not too long to scan."""
-    head = body[:_NOTICE_CHARS].replace("\r\n", "\n")
-    lines = head.split("\n")
+    lines = body[:_NOTICE_CHARS].replace("\r\n", "\n").split("\n")
     for index, line in enumerate(lines):
-        if SEPARATOR.match(line):
+        if line[:1] in _SEPARATOR_STARTS and SEPARATOR.match(line):
             return "\n".join(lines[:index])
-    return head
+    return "\n".join(lines)
 
 
 def _usable(addresses: Iterable[str], excluded: Collection[str]) -> tuple[str, ...]:

@@ -49,39 +49,81 @@ _SUBJECT_ANYWHERE = re.compile(
 _PRESENT_OR_FUTURE = (
     r"(?:i(?:['’]m| am| will be|['’]ll be| shall be)|this is an?)\s+(?:currently\s+|now\s+)?"
 )
-_OPENING = re.compile(
-    # English
-    rf"\b{_PRESENT_OR_FUTURE}(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)"
-    r"|on (?:annual |parental |maternity |paternity |study |sick |special )?leave"
-    r"|on holiday|on vacation|not in (?:the )?office|out of the country|on a training course"
-    r"|away\s+(?:until|till|from|on|and|with|for)\b|unavailable\s+(?:until|till|from)\b"
-    r"|auto(?:matic|mated)?(?:[- ])?(?:reply|response|message))"
-    r"|^\s*(?:out of (?:the )?office|automatic reply|auto[- ]?reply)\b"
-    r"|\bthis (?:mailbox|email address|account) is (?:no longer|not) (?:monitored|in use)"
+
+
+def _wording(words: str, pattern: str) -> tuple[frozenset[str], re.Pattern[str]]:
+    """A language's wordings, and the words one of which each of them holds."""
+    return frozenset(words.split()), re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+
+
+# Looked for only when the opening holds one of the words before each pattern.
+_WORDINGS = (
+    _wording(
+        "office desk leave holiday vacation country training away unavailable auto autoreply"
+        " automatic automated monitored",
+        rf"\b{_PRESENT_OR_FUTURE}(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)"
+        r"|on (?:annual |parental |maternity |paternity |study |sick |special )?leave"
+        r"|on holiday|on vacation|not in (?:the )?office|out of the country|on a training course"
+        r"|away\s+(?:until|till|from|on|and|with|for)\b|unavailable\s+(?:until|till|from)\b"
+        r"|auto(?:matic|mated)?(?:[- ])?(?:reply|response|message))"
+        r"|^\s*(?:out of (?:the )?office|automatic reply|auto[- ]?reply)\b"
+        r"|\bthis (?:mailbox|email address|account) is (?:no longer|not) monitored",
+    ),
     # Welsh: "Rydw i / Rwyf / Dw i allan o'r swyddfa", "Byddaf ar wyliau", "Ateb awtomatig yw hwn"
-    r"|\b(?:rydw i|rwyf(?: i)?|rwy|dw i|byddaf|bydda i)\s+(?:allan o['’]r swyddfa"
-    r"|i ffwrdd|ar (?:wyliau|absenoldeb|gwrs)|ddim yn y swyddfa|oddi cartref)"
-    r"|^\s*(?:allan o['’]r swyddfa|ateb awtomatig)\b|\b(?:ateb|neges) awtomatig yw hwn"
-    r"|\bmae hwn yn (?:ateb|neges) awtomatig"
-    # French, German, Dutch, Spanish, Italian, Portuguese, Polish, Danish/Norwegian, Swedish
-    r"|\bje (?:suis|serai) (?:actuellement )?(?:absente?|en congés?|en vacances|hors du bureau)"
-    r"|\bich bin (?:derzeit |zurzeit |bis [^!?\n]{1,40}? )?(?:nicht im (?:büro|haus)|abwesend"
-    r"|im urlaub|au(?:ß|ss)er haus)"
-    r"|\bik ben (?:momenteel |tot [^!?\n]{1,40}? )?(?:afwezig|niet (?:aanwezig|op kantoor)"
-    r"|met vakantie|op vakantie|buiten kantoor)"
-    r"|\bestoy (?:actualmente )?(?:fuera de (?:la )?oficina|de vacaciones|ausente)"
-    r"|\bsono (?:attualmente )?(?:fuori (?:sede|ufficio|dall['’]ufficio)|in ferie|assente)"
-    r"|\bestou (?:atualmente |actualmente )?(?:fora do escritório|de férias|ausente)"
-    r"|\b(?:jestem|będę) (?:obecnie )?(?:poza biurem|na urlopie|nieobecn[ya])"
-    r"|\bjeg er (?:ikke på kontoret|på ferie|fraværende|bortrejst|borte)"
-    r"|\bjag är (?:inte på kontoret|på semester|ledig|frånvarande|borta)",
-    re.IGNORECASE | re.MULTILINE,
+    _wording(
+        "swyddfa ffwrdd wyliau absenoldeb gwrs cartref awtomatig",
+        r"\b(?:rydw i|rwyf(?: i)?|rwy|dw i|byddaf|bydda i)\s+(?:allan o['’]r swyddfa"
+        r"|i ffwrdd|ar (?:wyliau|absenoldeb|gwrs)|ddim yn y swyddfa|oddi cartref)"
+        r"|^\s*(?:allan o['’]r swyddfa|ateb awtomatig)\b|\b(?:ateb|neges) awtomatig yw hwn"
+        r"|\bmae hwn yn (?:ateb|neges) awtomatig",
+    ),
+    _wording(
+        "absent absente congé congés vacances bureau",
+        r"\bje (?:suis|serai) (?:actuellement )?(?:absente?|en congés?|en vacances"
+        r"|hors du bureau)",
+    ),
+    _wording(
+        "büro abwesend urlaub haus",
+        r"\bich bin (?:derzeit |zurzeit |bis [^!?\n]{1,40}? )?(?:nicht im (?:büro|haus)|abwesend"
+        r"|im urlaub|au(?:ß|ss)er haus)",
+    ),
+    _wording(
+        "afwezig aanwezig kantoor vakantie",
+        r"\bik ben (?:momenteel |tot [^!?\n]{1,40}? )?(?:afwezig|niet (?:aanwezig|op kantoor)"
+        r"|met vakantie|op vakantie|buiten kantoor)",
+    ),
+    _wording(
+        "oficina vacaciones ausente",
+        r"\bestoy (?:actualmente )?(?:fuera de (?:la )?oficina|de vacaciones|ausente)",
+    ),
+    _wording(
+        "sede ufficio ferie assente",
+        r"\bsono (?:attualmente )?(?:fuori (?:sede|ufficio|dall['’]ufficio)|in ferie|assente)",
+    ),
+    _wording(
+        "escritório férias ausente",
+        r"\bestou (?:atualmente |actualmente )?(?:fora do escritório|de férias|ausente)",
+    ),
+    _wording(
+        "biurem urlopie nieobecny nieobecna",
+        r"\b(?:jestem|będę) (?:obecnie )?(?:poza biurem|na urlopie|nieobecn[ya])",
+    ),
+    # Danish and Norwegian, Swedish
+    _wording(
+        "kontoret ferie fraværende bortrejst borte",
+        r"\bjeg er (?:ikke på kontoret|på ferie|fraværende|bortrejst|borte)",
+    ),
+    _wording(
+        "kontoret semester ledig frånvarande borta",
+        r"\bjag är (?:inte på kontoret|på semester|ledig|frånvarande|borta)",
+    ),
 )
 # An opening that reports on actions is a reply: a ref line or a RAG status word.
 _REPORTS_PROGRESS = re.compile(
     r"^\W{0,3}\d+\.\d+(?:\.\d+)+\b|\b(?:green|amber|red|on track|at risk|slipping)\b",
     re.IGNORECASE | re.MULTILINE,
 )
+_PUNCTUATION = str.maketrans({character: " " for character in "-'’.,:;!?()[]\"*_/"})
 _OPENING_LINES = 6
 _OPENING_CHARS = 800
 
@@ -103,9 +145,13 @@ def out_of_office_opening(body: str) -> str | None:
     The opening is the first few lines; what the sender wrote above any quoted message must
     not report on actions.
     """
-    head = body[: _OPENING_CHARS * 2]
-    lines = [line for line in head.split("\n") if line.strip()][:_OPENING_LINES]
-    found = _OPENING.search("\n".join(lines)[:_OPENING_CHARS])
+    lines = [line for line in body[: _OPENING_CHARS * 2].split("\n") if line.strip()]
+    opening = "\n".join(lines[:_OPENING_LINES])[:_OPENING_CHARS]
+    words = set(opening.lower().translate(_PUNCTUATION).split())
+    wordings = [pattern for keys, pattern in _WORDINGS if not keys.isdisjoint(words)]
+    if not wordings:
+        return None  # most replies stop here
+    found = next((m for m in (p.search(opening) for p in wordings) if m), None)
     if found is None:
         return None
     all_lines = normalise_text(body[:20_000]).split("\n")
