@@ -72,6 +72,25 @@ def test_the_notice_alone_tells_a_bounce_and_its_failed_address(name: str) -> No
     assert found.recipients == FAILED[name]
 
 
+def test_a_bounce_with_every_out_of_office_sign_is_still_a_bounce() -> None:
+    # given a notice with an out-of-office's subject and headers and a return date in its copy
+    raw = (
+        b"Return-Path: <>\r\nAuto-Submitted: auto-replied\r\n"
+        b"From: Mail Delivery System <mailgw@relay.example.org>\r\n"
+        b"To: csp-updates+k3j5q7mzx2wd4pa6tnbv@lancaster.example.org\r\n"
+        b"Subject: Automatic reply: Update request [CSP:k3j5q7mzx2wd4pa6tnbv]\r\n\r\n"
+        b"This is the mail system at host relay.example.org.\r\n\r\n"
+        b"<jane.fairclough@police.example.org>: mailbox unavailable\r\n\r\n"
+        b"I am out of the office until 4 July 2011.\r\n"
+    )
+    # when it is read
+    message = read_message(raw)
+    # then it marks the address failing and no one away
+    assert message.classification is MessageClass.BOUNCE
+    assert message.bounced_recipients == ("jane.fairclough@police.example.org",)
+    assert message.away_until is None
+
+
 @pytest.mark.parametrize("name", sorted(FAILED))
 def test_a_bounce_yields_no_update_and_no_reply_text(name: str) -> None:
     reading = understand_message((BOUNCES / name).read_bytes(), known_refs={"3.1.1", "3.4.1"})
