@@ -56,6 +56,25 @@ def test_ordinary_commentary_is_not_flagged(text: str) -> None:
     assert find_personal_data(text) == ()
 
 
+@pytest.mark.parametrize(
+    "text", ["victim moved to la1 1pj last week", "refuge at la14xq", "office in sw1a 1aa"]
+)
+def test_a_postcode_typed_in_lower_case_is_flagged_like_an_upper_case_one(text: str) -> None:
+    assert find_personal_data(text) == (POSTCODE,)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the a1 2nd phase and the m6 3rd lane",
+        "ks2 4th year pupils, b1 1st floor",
+        "mp3 player, sha256 sums, covid19 b2b",
+    ],
+)
+def test_lower_case_words_shaped_like_a_postcode_are_not_flagged(text: str) -> None:
+    assert find_personal_data(text) == ()
+
+
 def test_reports_kinds_in_a_fixed_order_and_never_the_values() -> None:
     text = "DOB 1/2/80, tel 07700 900123, lives LA1 1PJ, NI AB 12 34 56 C"
     found = find_personal_data(text)

@@ -10,11 +10,10 @@ import pytest
 from scheduler.domain.replies.classification import (
     MessageClass,
     MessageSignals,
-    away_until,
     classify,
-    failed_recipients,
 )
 from scheduler.domain.replies.inbound import read_message
+from scheduler.domain.replies.return_dates import away_until
 
 MAIL = Path(__file__).resolve().parent / "fixtures" / "mail" / "ours"
 TOKEN = "k3j5q7mzx2wd4pa6tnbv"
@@ -129,17 +128,6 @@ def test_a_message_answering_nothing_is_unknown() -> None:
     assert read_message(raw).classification is MessageClass.UNKNOWN
 
 
-def test_failed_recipients_skips_delayed_and_delivered_ones() -> None:
-    report = (
-        "Reporting-MTA: dns; mx1.example.org\n\n"
-        "Final-Recipient: rfc822; a@example.org\nAction: delayed\nStatus: 4.4.1\n\n"
-        "Final-Recipient: rfc822; B@Example.org\nAction: failed\nStatus: 5.1.1\n\n"
-        "Original-Recipient: rfc822;c@example.org\nStatus: 5.2.2\n\n"
-        "Final-Recipient: rfc822; d@example.org\nAction: delivered\nStatus: 2.0.0\n"
-    )
-    assert failed_recipients(report) == ("b@example.org", "c@example.org")
-
-
 @pytest.mark.parametrize(
     ("text", "returning"),
     [
@@ -172,6 +160,122 @@ def test_away_until_gives_nothing_without_a_return_date(text: str) -> None:
     assert away_until(text, sent_on=date(2011, 6, 1)) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "returning"),
+    [
+        ("Byddaf yn ôl ar 4 Gorffennaf 2011.", date(2011, 7, 4)),
+        ("Rydw i allan o'r swyddfa tan ddydd Llun 4 Gorffennaf.", date(2011, 7, 4)),
+        ("Byddaf yn dychwelyd ar y 4ydd o Orffennaf.", date(2011, 7, 4)),
+        ("Rwyf ar wyliau hyd 1 Gorffennaf.", date(2011, 7, 1)),
+        ("Byddaf yn ôl ddydd Llun.", date(2011, 6, 6)),
+        ("Byddaf yn ôl yfory.", date(2011, 6, 2)),
+        ("Rwy'n dychwelyd 04/07/2011.", date(2011, 7, 4)),
+        ("Byddaf yn ôl ar 3 Ionawr.", date(2012, 1, 3)),
+    ],
+)
+def test_away_until_reads_a_welsh_return_date(text: str, returning: date) -> None:
+    # given a Welsh out-of-office sent on Wednesday 1 June 2011
+    assert away_until(text, sent_on=date(2011, 6, 1)) == returning
+
+
+def test_a_welsh_tuesday_is_not_taken_for_march() -> None:
+    # "dydd Mawrth" is Tuesday; "Mawrth" alone after a day number is March
+    assert away_until("Yn ôl ddydd Mawrth.", sent_on=date(2011, 6, 1)) == date(2011, 6, 7)
+    assert away_until("Yn ôl ar 7 Mawrth 2012.", sent_on=date(2011, 6, 1)) == date(2012, 3, 7)
+
+
 def test_away_until_needs_the_message_date_for_a_date_without_a_year() -> None:
     assert away_until("Back on 4 July.", sent_on=None) is None
     assert away_until("Back on 4 July 2011.", sent_on=None) == date(2011, 7, 4)
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Ateb Awtomatig: Update request",
+        "Allan o'r swyddfa: Update request",
+        "Allan o’r swyddfa",
+        "Automatic reply: Update request",
+        "[EXTERNAL] Automatic reply: Update request",
+        "Jane Fairclough is out of the office.",
+        "AUTO: Jane Fairclough is out of the office (returning 04/07/2011)",
+        "Réponse automatique : Update request",
+        "Abwesenheitsnotiz: Update request",
+        "Automatische Antwort: Update request",
+        "Automatisch antwoord: Update request",
+        "Respuesta automática: Update request",
+        "Risposta automatica: Update request",
+        "Resposta automática: Update request",
+        "Odpowiedź automatyczna: Update request",
+        "Automatisk svar: Update request",
+        "Autosvar: Update request",
+        "Update request (Out of Office)",
+    ],
+)
+def test_an_out_of_office_is_known_by_its_subject_when_headers_say_nothing(subject: str) -> None:
+    message = read_message(_message(f"Subject: {subject}", body="Thank you for your email.\n"))
+    assert message.classification is MessageClass.AUTO_REPLY
+
+
+@pytest.mark.parametrize(
+    ("body", "returning"),
+    [
+        ("I am out of the office until Monday 4th July with no access to email.", date(2011, 7, 4)),
+        (
+            "Hello,\n\nThank you for your email. I am currently out of the office until "
+            "4 July 2011. For urgent MARAC matters please call the duty desk.",
+            date(2011, 7, 4),
+        ),
+        ("I'm on annual leave until 4 July, back Monday 4th.", date(2011, 7, 4)),
+        (
+            "I will be out of the office starting 01/06/2011 and will not return until "
+            "04/07/2011.\n\nI will respond to your message when I return.",
+            date(2011, 7, 4),
+        ),
+        ("Out of office until 4 July.", date(2011, 7, 4)),
+        ("Rydw i allan o'r swyddfa tan ddydd Llun 4 Gorffennaf.", date(2011, 7, 4)),
+        (
+            "Diolch am eich e-bost. Rwyf allan o’r swyddfa ar hyn o bryd. "
+            "Byddaf yn ôl ar 4 Gorffennaf 2011.\n\nThank you for your email. I am out of "
+            "the office and will be back on 4 July 2011.",
+            date(2011, 7, 4),
+        ),
+        ("Ateb awtomatig yw hwn. Rydw i ar wyliau tan 4 Gorffennaf.", date(2011, 7, 4)),
+        ("Je suis absente du bureau jusqu'au 04/07/2011.", date(2011, 7, 4)),
+        ("Ich bin bis zum 04.07.2011 nicht im Büro.", date(2011, 7, 4)),
+        ("Ik ben afwezig tot 04-07-2011.", date(2011, 7, 4)),
+        ("Estoy fuera de la oficina hasta el 04/07/2011.", date(2011, 7, 4)),
+        ("Sono fuori ufficio fino al 04/07/2011.", date(2011, 7, 4)),
+        ("Estou fora do escritório até 04/07/2011.", date(2011, 7, 4)),
+        ("Jestem poza biurem do 04.07.2011.", date(2011, 7, 4)),
+        ("Jeg er på ferie til 04.07.2011.", date(2011, 7, 4)),
+        ("Jag är på semester till 04.07.2011.", date(2011, 7, 4)),
+        ("I am away from the office with limited access to email.\n\nSent from my iPhone", None),
+    ],
+)
+def test_an_out_of_office_is_known_by_its_first_lines_when_headers_say_nothing(
+    body: str, returning: date | None
+) -> None:
+    # given an out-of-office that looks like a reply: a reply subject and no automatic headers
+    raw = _message("Date: Wed, 1 Jun 2011 09:05:00 +0100", body=body + "\n")
+    # when it is read
+    message = read_message(raw)
+    # then it is an automatic reply with the return date it gives
+    assert message.classification is MessageClass.AUTO_REPLY
+    assert message.away_until == returning
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Sorry for the slow reply, I was out of the office last week.\n\n3.1.1 Green review booked",
+        "I am out of the office tomorrow, so here is my update:\n3.1.1 Green review booked",
+        "I'm away until Monday but all on track for the review.",
+        "Apologies, I've been on leave. 3.1.2 Amber two sessions held",
+        "Roeddwn i allan o'r swyddfa wythnos diwethaf.\n3.1.1 Green",
+        "The team was out of the office for training on 20 June.\n3.1.2 Amber",
+    ],
+)
+def test_a_reply_that_mentions_being_out_of_the_office_is_still_a_reply(body: str) -> None:
+    message = read_message(_message(body=body + "\n"))
+    assert message.classification is MessageClass.REPLY

@@ -211,3 +211,140 @@ def test_a_700_kilobyte_quote_line_is_cut_without_trouble() -> None:
     got = extract_reply_text(text)
     assert got.startswith("Hi folks\n\nWhat is the best way")
     assert "\n>>>" not in got
+
+
+REQUEST_BELOW = "Dear Jane,\n\nPlease reply with a status for each action.\n3.1.1 Deliver the plan"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "On Wed, 1 Jun 2011 at 09:00, John Doe <john@example.org> wrote",
+        "2011-06-01 9:00 GMT+01:00 Lancaster District CSP <csp@lancaster.example.org>:",
+        "01/06/2011 09:00, Lancaster District CSP <csp@lancaster.example.org>:",
+        "---- On Wed, 01 Jun 2011 09:00:00 +0100 Lancaster District CSP"
+        " <csp@lancaster.example.org> wrote ----",
+        "09:00 from csp@lancaster.example.org:",
+        "Wed, 1 Jun 2011 09:00 +01:00 from Lancaster District CSP <csp@lancaster.example.org>:",
+        "Ar Mer, 1 Meh 2011 am 09:00, ysgrifennodd Lancaster District CSP"
+        " <csp@lancaster.example.org>:",
+        "Ar 1 Mehefin 2011, am 09:00, Lancaster District CSP <csp@lancaster.example.org>"
+        " ysgrifennodd:",
+        "Le mer. 1 juin 2011 à 09:00, Lancaster District CSP <csp@lancaster.example.org> a écrit :",
+        "Am Mi., 1. Juni 2011 um 09:00 Uhr schrieb Lancaster District CSP"
+        " <csp@lancaster.example.org>:",
+        "Op wo 1 jun. 2011 om 09:00 schreef Lancaster District CSP <csp@lancaster.example.org>:",
+        "El mié, 1 jun 2011 a las 9:00, Lancaster District CSP (<csp@lancaster.example.org>)"
+        " escribió:",
+        "Il giorno mer 1 giu 2011 alle ore 09:00 Lancaster District CSP"
+        " <csp@lancaster.example.org> ha scritto:",
+        "Em qua., 1 de jun. de 2011 às 09:00, Lancaster District CSP"
+        " <csp@lancaster.example.org> escreveu:",
+        "W dniu 1.06.2011 o 09:00, Lancaster District CSP pisze:",
+        "W dniu śr., 1 cze 2011 o 09:00 Lancaster District CSP <csp@lancaster.example.org>"
+        " napisał(a):",
+        "Den 1. jun. 2011 kl. 09.00 skrev Lancaster District CSP <csp@lancaster.example.org>:",
+        "Den 1 juni 2011 kl. 09:00 skrev Lancaster District CSP <csp@lancaster.example.org>:",
+    ],
+)
+def test_cuts_quote_headers_in_the_forms_and_languages_clients_write_them(header: str) -> None:
+    # given a reply above a quote header that unquoted request text follows
+    text = f"3.1.2 Amber venue booked\n\n{header}\n\n{REQUEST_BELOW}"
+    # then only the lead's words are left
+    assert extract_reply_text(text) == "3.1.2 Amber venue booked"
+
+
+def test_cuts_an_attribution_without_a_colon_above_a_quote() -> None:
+    text = (
+        "3.1.2 Amber venue booked\n\n"
+        "On Wed, 1 Jun 2011 at 09:00, John Doe <john@example.org> wrote\n\n> Dear Jane"
+    )
+    assert extract_reply_text(text) == "3.1.2 Amber venue booked"
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "On Monday the panel chair wrote",
+        "Le rapport a été envoyé au comité: voir ci-dessous",
+        "Den nye rapport skrev vi i maj.",
+        "2011-06-01 panel met, minutes to follow:",
+    ],
+)
+def test_a_sentence_shaped_like_a_quote_header_is_kept(line: str) -> None:
+    text = f"3.1.2 Amber venue booked\n{line}\n3.1.3 Green signed"
+    assert extract_reply_text(text) == text
+
+
+@pytest.mark.parametrize(
+    "sign_off",
+    [
+        "Cofion",
+        "Cofion cynnes",
+        "Diolch",
+        "Diolch yn fawr",
+        "Cordialement",
+        "Mit freundlichen Grüßen",
+        "Met vriendelijke groet",
+        "Saludos",
+        "Cordiali saluti",
+        "Atenciosamente",
+        "Pozdrawiam",
+        "Med venlig hilsen",
+        "Med vennlig hilsen",
+        "Med vänliga hälsningar",
+    ],
+)
+def test_cuts_sign_offs_in_welsh_and_european_languages(sign_off: str) -> None:
+    text = (
+        f"3.1.2 Amber venue booked\n\n{sign_off},\n\nSiân Jones\n"
+        "Swyddog Diogelwch Cymunedol\nFfôn: 01524 582000"
+    )
+    assert extract_reply_text(text) == "3.1.2 Amber venue booked"
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        "Oddi wrth: Lancaster District CSP\nAnfonwyd: 01 Mehefin 2011 09:00\nAt: Jones, Siân\n"
+        "Pwnc: Update request",
+        "De : Lancaster District CSP\nEnvoyé : mercredi 1 juin 2011 09:00\nÀ : Dupont, Jean\n"
+        "Objet : Update request",
+        "Van: Lancaster District CSP\nVerzonden: woensdag 1 juni 2011 09:00\nAan: Jansen, Piet\n"
+        "Onderwerp: Update request",
+        "De: Lancaster District CSP\nEnviado el: miércoles, 1 de junio de 2011 9:00\n"
+        "Para: García, Ana\nAsunto: Update request",
+        "Da: Lancaster District CSP\nInviato: mercoledì 1 giugno 2011 09:00\nA: Rossi, Marco\n"
+        "Oggetto: Update request",
+        "Od: Lancaster District CSP\nWysłano: środa, 1 czerwca 2011 09:00\nDo: Nowak, Anna\n"
+        "Temat: Update request",
+        "Fra: Lancaster District CSP\nSendt: 1. juni 2011 09:00\nTil: Hansen, Lars\n"
+        "Emne: Update request",
+        "Från: Lancaster District CSP\nSkickat: den 1 juni 2011 09:00\nTill: Svensson, Eva\n"
+        "Ämne: Update request",
+        "-----Neges wreiddiol-----\nDear Jane",
+        "-----Message d'origine-----\nDear Jane",
+        "-----Ursprungligt meddelande-----\nDear Jane",
+    ],
+)
+def test_cuts_outlook_header_blocks_and_separators_in_other_languages(block: str) -> None:
+    text = f"3.1.2 Amber venue booked\n\n{block}\n\n{REQUEST_BELOW}"
+    assert extract_reply_text(text) == "3.1.2 Amber venue booked"
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "Anfonwyd o fy iPhone",
+        "Envoyé de mon iPhone",
+        "Verzonden vanaf mijn iPhone",
+        "Enviado desde mi iPhone",
+        "Inviato da iPhone",
+        "Enviado do meu iPhone",
+        "Wysłane z mojego iPhone'a",
+        "Sendt fra min iPhone",
+        "Skickat från min iPhone",
+    ],
+)
+def test_cuts_mobile_signatures_in_other_languages(signature: str) -> None:
+    assert extract_reply_text(f"3.1.1 Green\n\n{signature}") == "3.1.1 Green"

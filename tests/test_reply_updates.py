@@ -8,6 +8,7 @@ import pytest
 
 from scheduler.domain.replies.inbound import read_message
 from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.text import extract_reply_text
 from scheduler.domain.replies.updates import (
     InlineAnswer,
     ParsedUpdate,
@@ -206,3 +207,79 @@ def test_a_word_merely_starting_with_private_is_not_a_mark() -> None:
     content = parse_updates("3.1.4 Green privately funded sessions held", known_refs={"3.1.4"})
     assert not content.updates[0].private
     assert content.updates[0].text == "privately funded sessions held"
+
+
+@pytest.mark.parametrize(
+    "closing",
+    [
+        "Any questions give me a shout.",
+        "Let me know if you need anything else",
+        "Any queries, please let me know.",
+        "Hope this helps.",
+        "Happy to discuss at the meeting.",
+        "Give me a call if you need more detail.",
+    ],
+)
+def test_closing_remarks_and_an_introduction_are_no_actions_commentary(closing: str) -> None:
+    # given a reply framed by an introduction and a closing remark
+    text = (
+        "Updates for 3.2 below.\n\n"
+        f"3.2.1 Green panel met in May\n3.2.2 Amber kit delayed\nVolunteers in place.\n\n{closing}"
+    )
+    # when it is parsed
+    content = parse_updates(text, KNOWN_REFS)
+    # then the last action's commentary stops before the closing remark,
+    # and the introduction is attached to nothing
+    assert content.updates == (
+        ParsedUpdate("3.2.1", Status.GREEN, "panel met in May"),
+        ParsedUpdate("3.2.2", Status.AMBER, "kit delayed\nVolunteers in place."),
+    )
+    assert content.unstructured_text is None
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Let me know if the panel date moves, as training depends on it. Also the venue is booked.",
+        "Any questions from the board went to legal.",
+    ],
+)
+def test_commentary_that_only_starts_like_a_closing_remark_is_kept(line: str) -> None:
+    content = parse_updates(f"3.2.2 Amber kit delayed\n{line}", KNOWN_REFS)
+    assert content.updates == (ParsedUpdate("3.2.2", Status.AMBER, f"kit delayed\n{line}"),)
+
+
+def test_a_closing_remark_inside_an_email_is_cut_from_the_last_action() -> None:
+    # given a whole reply with a sign-off below the closing remark
+    body = (
+        "Hi Sarah,\n\nUpdates for 3.2 below.\n\n3.2.1 Green panel met in May\n"
+        "3.2.2 Amber kit delayed\n\nAny questions give me a shout.\n\nThanks\nMark\n\n"
+        "On 1 June 2011, CSP wrote:\n> Dear Mark"
+    )
+    # when the lead's words are parsed
+    content = parse_updates(extract_reply_text(body), KNOWN_REFS)
+    # then neither the introduction nor the closing remark is commentary
+    assert [(u.ref, u.text) for u in content.updates] == [
+        ("3.2.1", "panel met in May"),
+        ("3.2.2", "kit delayed"),
+    ]
+    assert content.unstructured_text is None
+
+
+@pytest.mark.parametrize(
+    ("preamble", "kept"),
+    [
+        ("Here are my updates:", None),
+        ("Please see my updates below.", None),
+        ("As requested, please find my update below.", None),
+        ("Progress against priority 3.1 as follows:", None),
+        ("Progress has been slow this quarter.", "Progress has been slow this quarter."),
+        ("Status: funding still uncertain", "Status: funding still uncertain"),
+    ],
+)
+def test_an_introduction_is_dropped_but_text_before_the_first_action_is_kept(
+    preamble: str, kept: str | None
+) -> None:
+    content = parse_updates(f"{preamble}\n3.1.1 Green", KNOWN_REFS)
+    assert content.updates == (ParsedUpdate("3.1.1", Status.GREEN, ""),)
+    assert content.unstructured_text == kept

@@ -17,23 +17,29 @@ import email
 import email.policy
 import hashlib
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import TypeVar
 
+from scheduler.domain.replies.bounces import (
+    body_bounce,
+    failed_recipients,
+    feedback_report_recipients,
+    recipients_named,
+    usable_recipients,
+)
 from scheduler.domain.replies.classification import (
     MessageClass,
     MessageSignals,
     answers_something,
-    away_until,
     classify,
-    failed_recipients,
 )
 from scheduler.domain.replies.html_text import html_to_text
 from scheduler.domain.replies.personal_data import find_personal_data
+from scheduler.domain.replies.return_dates import away_until
 from scheduler.domain.replies.text import extract_reply_text, split_reply
 from scheduler.domain.replies.updates import (
     InlineAnswer,
@@ -47,7 +53,7 @@ TOKEN_LENGTH = 20
 _TOKEN_IN_SUBJECT = re.compile(r"\[CSP:\s*([A-Za-z2-7]{20})\s*\]", re.IGNORECASE)
 _TOKEN_IN_ADDRESS = re.compile(r"\+([A-Za-z2-7]{20})@", re.IGNORECASE)
 _MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-_QMAIL_RECIPIENT = re.compile(r"^<([^<>\s]+@[^<>\s]+)>:\s*$", re.MULTILINE)
+_ADDRESS = re.compile(r"[^\s<>(),;:\"]+@[^\s<>(),;:\"]+\.[^\s<>(),;:\"]+")
 _TOKEN_HEADERS = ("delivered-to", "x-original-to", "to", "cc")
 _CHARSET_ALIASES = {
     "ks_c_5601-1987": "cp949",
@@ -136,6 +142,7 @@ class _Reader:
         self.html: str | None = None
         self.attachments: list[Attachment] = []
         self.delivery_status: list[str] = []
+        self.feedback_reports: list[str] = []
         self._headers: list[tuple[str, str, str]] | None = None
 
     def guarded(self, what: str, step: Callable[[], T], default: T) -> T:
@@ -182,6 +189,9 @@ class _Reader:
         content_type = self.guarded("content type", part.get_content_type, "text/plain")
         if content_type == "message/delivery-status":
             self.delivery_status.append(self.guarded("delivery status", lambda: _status(part), ""))
+            return
+        if content_type == "message/feedback-report":
+            self.feedback_reports.append(self.guarded("feedback report", lambda: _status(part), ""))
             return
         if content_type.startswith("message/") or content_type == "text/rfc822-headers":
             self.attachments.append(self._attachment(part, content_type))
@@ -266,14 +276,14 @@ def read_message(raw: bytes) -> InboundMessage:
         from_name=from_name,
         subject=subject,
         answers_something=answers_something(tokens, in_reply_to, references, subject),
+        body=text_body,
     )
     verdict = classify(signals)
     bounced: tuple[str, ...] = ()
     returning: dt.date | None = None
     if verdict.kind is MessageClass.BOUNCE:
-        bounced = failed_recipients("\n\n".join(reader.delivery_status))
-        if not bounced:
-            bounced = tuple(dict.fromkeys(a.lower() for a in _QMAIL_RECIPIENT.findall(text_body)))
+        ours = {*to_addresses, *cc_addresses, *([from_address] if from_address else [])}
+        bounced = reader.guarded("bounce recipients", lambda: _bounced(reader, text_body, ours), ())
     elif verdict.kind is MessageClass.AUTO_REPLY:
         own_words = extract_reply_text(text_body) or text_body
         returning = away_until(
@@ -306,6 +316,43 @@ def read_message(raw: bytes) -> InboundMessage:
         problems=tuple(dict.fromkeys(reader.problems)),
         body_from_html=from_html,
     )
+
+
+def _bounced(reader: _Reader, text_body: str, excluded: set[str]) -> tuple[str, ...]:
+    """The addresses a bounce says failed, from the most to the least explicit source.
+
+    A report part, Exim's X-Failed-Recipients, an ARF report, a JSON notification or a notice
+    whose wording we know; then, for a bounce known only by its headers, the addresses its
+    notice puts where failed recipients go; for a complaint naming nobody, the complained-of
+    message's own recipients.
+    """
+    found = failed_recipients("\n\n".join(reader.delivery_status))
+    if found:
+        return found
+    failed_header = " ".join(v for k, v in reader.raw_headers() if k == "x-failed-recipients")
+    found = usable_recipients(_ADDRESS.findall(failed_header), excluded)
+    if found:
+        return found
+    if reader.feedback_reports:
+        found = feedback_report_recipients("\n\n".join(reader.feedback_reports))
+        return found or _returned_recipients(reader.attachments, excluded)
+    notice = body_bounce(text_body, excluded=excluded)
+    if notice is not None:
+        return notice.recipients
+    return recipients_named(text_body, excluded=excluded)
+
+
+def _returned_recipients(attachments: Sequence[Attachment], excluded: set[str]) -> tuple[str, ...]:
+    """The To and Cc of the message a report returns (message/rfc822 or text/rfc822-headers)."""
+    for attachment in attachments:
+        if attachment.content_type not in ("message/rfc822", "text/rfc822-headers"):
+            continue
+        returned = email.message_from_bytes(attachment.payload, policy=email.policy.compat32)
+        pairs = getaddresses([str(v) for k, v in returned.items() if k.lower() in ("to", "cc")])
+        found = usable_recipients((address for _, address in pairs if "@" in address), excluded)
+        if found:
+            return found
+    return ()
 
 
 def _unreadable(raw: bytes, content_hash: str, problem: str) -> InboundMessage:

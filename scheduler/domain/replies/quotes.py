@@ -12,58 +12,57 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from scheduler.domain.replies.attributions import HINT as _ATTRIBUTION_HINT
+from scheduler.domain.replies.attributions import attribution_length, ends_like_attribution
 from scheduler.domain.replies.lines import is_quoted, normalise_text, squash, unquote
 
 _MARKER = re.compile(r"please\s+type\s+your\s+reply\s+above\s+this\s+line", re.IGNORECASE)
 _QUOTED = re.compile(r"^\s*>")
-_ATTRIBUTION_START = re.compile(r"^\s*(?:On|Am|Le|El|Op)\s")
-_ATTRIBUTION = re.compile(
-    r"^\s*(?:On\s.{0,300}?\bwrote"
-    r"|Am\s.{0,300}?\bschrieb.{0,120}?"
-    r"|Le\s.{0,300}?\ba\s+écrit"
-    r"|El\s.{0,300}?\bescribió"
-    r"|Op\s.{0,300}?\bschreef.{0,120}?)\s*:\s*$",
-    re.DOTALL,
-)
-_HEADER_NAMES = {
-    "from": "from",
-    "von": "from",
-    "sent": "sent",
-    "gesendet": "sent",
-    "date": "date",
-    "datum": "date",
-    "to": "to",
-    "an": "to",
-    "cc": "cc",
-    "bcc": "cc",
-    "subject": "subject",
-    "betreff": "subject",
-    "reply-to": "to",
-    "от": "from",
-    "отправлено": "sent",
-    "кому": "to",
-    "тема": "subject",
-}
-_HEADER_LINE = re.compile(
-    r"^\s*[*_]{0,2}(?P<name>from|von|sent|gesendet|date|datum|to|an|cc|bcc|subject|betreff|reply-to"
-    r"|от|отправлено|кому|тема)"
-    r"(?:[*_]{0,2}\s*:|\s*:[*_]{0,2})",
-    re.IGNORECASE,
+# Outlook's header labels in English, German, Russian, Welsh, French, Dutch, Spanish, Italian,
+# Portuguese, Polish, Danish, Norwegian and Swedish, by the header each one names.
+_HEADER_LABELS = {
+    "from": (
+        "from", "von", "от", "oddi wrth", "de", "van", "da", "od", "fra", "från",
+    ),
+    "sent": (
+        "sent", "gesendet", "отправлено", "anfonwyd", "envoyé", "verzonden", "enviado",
+        "enviado el", "enviada em", "enviado em", "inviato", "wysłano", "wysłane", "sendt",
+        "skickat",
+    ),
+    "date": ("date", "datum", "dyddiad", "fecha", "data", "dato"),
+    "to": ("to", "an", "кому", "reply-to", "at", "à", "aan", "para", "a", "do", "til", "till"),
+    "cc": ("cc", "bcc"),
+    "subject": (
+        "subject", "betreff", "тема", "pwnc", "objet", "onderwerp", "asunto", "oggetto",
+        "assunto", "temat", "emne", "ämne",
+    ),
+}  # fmt: skip
+_HEADER_NAMES = {label: name for name, labels in _HEADER_LABELS.items() for label in labels}
+# A label of one or two words before a colon, looked up in _HEADER_NAMES.
+_LABELLED_LINE = re.compile(
+    r"^\s*[*_]{0,2}(?P<label>[^\W\d_][\w-]{0,11}(?: [^\W\d_]{1,5})?)(?:[*_]{0,2}\s*:|\s*:[*_]{0,2})"
 )
 SEPARATOR = re.compile(
     r"^\s*(?:[-=_*]{2,}\s*(?:original message|forwarded message|forwarded by\b.*|"
-    r"ursprüngliche nachricht|weitergeleitete nachricht|message d'origine)\s*[-=_*]{2,}"
+    r"ursprüngliche nachricht|weitergeleitete nachricht|message d'origine|message transféré"
+    r"|neges wreiddiol|oorspronkelijk bericht|doorgestuurd bericht|mensaje original"
+    r"|mensaje reenviado|messaggio originale|messaggio inoltrato|mensagem original"
+    r"|mensagem encaminhada|wiadomość oryginalna|wiadomość przekazana dalej"
+    r"|oprindelig meddelelse|videresendt meddelelse|opprinnelig melding|videresendt melding"
+    r"|ursprungligt meddelande|vidarebefordrat meddelande)\s*[-=_*]{2,}"
     r"|begin forwarded message\s*:|_{10,})\s*$",
     re.IGNORECASE,
 )
 _REF_START = re.compile(r"^\W{0,3}\d+(?:\.\d+)+\b")
 _TIME_OR_DATE = re.compile(r"\d{1,2}[:.]\d{2}|\b\d{4}\b")
 _SENT_LINE_MIN = 25
+_WROTE_AT_END = re.compile(r"\bwrote\s*:?\s*-*$", re.IGNORECASE)
 _BOUNDARY_HINT = re.compile(
-    r"^\s*(?:>|On\s|Am\s|Le\s|El\s|Op\s|[-=_*]{2}|begin forwarded|[*_]{0,2}(?:from|von|sent"
-    r"|gesendet|date|datum|to|an|cc|bcc|subject|betreff|reply-to|от|отправлено|кому|тема)\b)"
+    r"^\s*(?:>|" + _ATTRIBUTION_HINT + r"|[-=_*]{2}|begin forwarded"
+    r"|[*_]{0,2}[a-z\u0080-\uffff][\w\u0080-\uffff-]{0,11}(?: [a-z\u0080-\uffff]{1,5})?"
+    r"\s*[*_]{0,2}\s*:)"
     r"|please\s+type",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # a fast prefilter: its classes spell out what is not ASCII
 )
 
 
@@ -85,9 +84,9 @@ def quote_start(lines: Sequence[str], sent_text: str | None) -> int | None:
             return _attribution_above(lines, index)
         if _MARKER.search(line) or SEPARATOR.match(line):
             return index
-        if _ATTRIBUTION_START.match(line) and _attribution_at(lines, index):
+        if attribution_length(lines, index):
             return index
-        if _HEADER_LINE.match(line) and _header_block_at(lines, index):
+        if _header_name(line) and _header_block_at(lines, index):
             return index
     return None
 
@@ -97,16 +96,17 @@ def is_quote_header(lines: Sequence[str], index: int) -> bool:
     line = lines[index]
     return bool(
         SEPARATOR.match(line)
-        or (_ATTRIBUTION_START.match(line) and _attribution_at(lines, index))
-        or (_HEADER_LINE.match(line) and _header_block_at(lines, index))
+        or attribution_length(lines, index)
+        or (_header_name(line) and _header_block_at(lines, index))
     )
 
 
 def quote_header_end(lines: Sequence[str], index: int) -> int:
     """Index of the first line after the quote header starting at `index`."""
-    if _ATTRIBUTION_START.match(lines[index]) and _attribution_at(lines, index):
-        return _attribution_end(lines, index)
-    if _HEADER_LINE.match(lines[index]) and _header_block_at(lines, index):
+    attribution = attribution_length(lines, index)
+    if attribution:
+        return index + attribution
+    if _header_name(lines[index]) and _header_block_at(lines, index):
         end = index
         while end < len(lines) and end < index + 12 and lines[end].strip():
             end += 1
@@ -154,21 +154,12 @@ def _sent_lines(sent_text: str) -> _SentLines:
     return _SentLines.read(sent_text)
 
 
-def _attribution_at(lines: Sequence[str], index: int) -> bool:
-    joined = ""
-    for line in lines[index : index + 3]:
-        joined = f"{joined} {line.strip()}" if joined else line.strip()
-        if _ATTRIBUTION.match(joined):
-            return True
-    return False
-
-
 def _attribution_above(lines: Sequence[str], quote_index: int) -> int:
-    """Move a ">" quote's start up over a one-to-three line attribution ending in ":"."""
+    """Move a ">" quote's start up over a one-to-three line attribution ending in ":" or "wrote"."""
     end = quote_index
     while end > 0 and not lines[end - 1].strip():
         end -= 1
-    if end == 0 or not lines[end - 1].rstrip().endswith(":"):
+    if end == 0 or not ends_like_attribution(lines[end - 1]):
         return quote_index
     fallback: int | None = None
     for size in (1, 2, 3):
@@ -178,7 +169,7 @@ def _attribution_above(lines: Sequence[str], quote_index: int) -> int:
         joined = " ".join(line.strip() for line in lines[first:end])
         if _TIME_OR_DATE.search(joined):
             return first
-        if fallback is None and ("@" in joined or joined.lower().endswith("wrote:")):
+        if fallback is None and ("@" in joined or _WROTE_AT_END.search(joined)):
             fallback = first
     return quote_index if fallback is None else fallback
 
@@ -192,14 +183,20 @@ def _header_block_at(lines: Sequence[str], index: int) -> bool:
             if names:
                 break
             continue
-        match = _HEADER_LINE.match(line)
-        if match:
-            names.add(_HEADER_NAMES[match.group("name").lower()])
+        name = _header_name(line)
+        if name:
+            names.add(name)
         else:
             other += 1
             if other > 2:
                 break
     return "from" in names and len(names & {"sent", "date", "to", "cc", "subject"}) >= 2
+
+
+def _header_name(line: str) -> str | None:
+    """The header an Outlook-style "Label: value" line gives ("from" for "Von:"), or None."""
+    match = _LABELLED_LINE.match(line)
+    return None if match is None else _HEADER_NAMES.get(match.group("label").lower())
 
 
 def unquoted_below(lines: Sequence[str], start: int) -> list[str]:
@@ -225,22 +222,15 @@ def unquoted_below(lines: Sequence[str], start: int) -> list[str]:
                 kept.append(line)
             index += 1
             continue
-        if SEPARATOR.match(line) or (_HEADER_LINE.match(line) and _header_block_at(lines, index)):
+        if SEPARATOR.match(line) or (_header_name(line) and _header_block_at(lines, index)):
             break
         if _MARKER.search(line):
             if kept and kept[-1]:
                 kept.append("")
-        elif _ATTRIBUTION_START.match(line) and _attribution_at(lines, index):
-            index = _attribution_end(lines, index)
+        elif attribution_length(lines, index):
+            index += attribution_length(lines, index)
             continue
         elif line.strip() or kept:
             kept.append(line)
         index += 1
     return kept
-
-
-def _attribution_end(lines: Sequence[str], index: int) -> int:
-    for offset in range(3):
-        if index + offset < len(lines) and lines[index + offset].rstrip().endswith(":"):
-            return index + offset + 1
-    return index + 1

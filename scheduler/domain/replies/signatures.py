@@ -19,7 +19,14 @@ _MOBILE_SIGNATURE = re.compile(
     r"|get outlook for (?:ios|android)\b.*"
     r"|sent with (?:sparrow|airmail|blackberry|proton ?mail)\b.*"
     r"|sent via (?:blackberry|android)\b.*"
-    r"|von meinem [\w ]{1,40} gesendet\.?)\s*$",
+    r"|von meinem [\w ]{1,40} gesendet\.?"
+    # the same in Welsh, French, Dutch, Spanish, Italian, Portuguese, Polish, Danish and
+    # Norwegian, Swedish
+    r"|anfonwyd o fy [\w'’ \-]{1,40}[.!]?|envoyé de mon [\w'’ \-]{1,40}[.!]?"
+    r"|(?:verzonden|verstuurd) (?:vanaf|met) mijn [\w'’ \-]{1,40}[.!]?"
+    r"|enviado desde mi [\w'’ \-]{1,40}[.!]?|inviato da(?:l mio)? [\w'’ \-]{1,40}[.!]?"
+    r"|enviado do meu [\w'’ \-]{1,40}[.!]?|wysłane z (?:mojego )?[\w'’ \-]{1,40}[.!]?"
+    r"|sendt fra min [\w'’ \-]{1,40}[.!]?|skickat från min [\w'’ \-]{1,40}[.!]?)\s*$",
     re.IGNORECASE,
 )
 _DISCLAIMER = re.compile(
@@ -50,10 +57,35 @@ _VALEDICTION = re.compile(
     r"^\s*(?:(?:many |kind(?:est)? |best |warm(?:est)? |with (?:kind |best )?)?"
     r"(?:regards|wishes|thanks)"
     r"|thanks(?: again| very much| a lot)?|thank you(?: very much)?|cheers|best|all the best"
-    r"|yours (?:sincerely|faithfully|truly)|sincerely|rgds|kr)"
+    r"|yours (?:sincerely|faithfully|truly)|sincerely|rgds|kr"
+    # Welsh, French, German, Dutch, Spanish, Italian, Portuguese, Polish, Danish and
+    # Norwegian, Swedish
+    r"|cofion(?: cynnes| gorau)?|diolch(?: yn fawr(?: iawn)?)?|yn gywir"
+    r"|(?:bien )?cordialement|bien à (?:vous|toi)|salutations(?: distinguées)?"
+    r"|mit (?:freundlichen|besten|herzlichen) grü(?:ß|ss)en|(?:viele|beste|liebe) grü(?:ß|ss)e|mfg"
+    r"|(?:met )?vriendelijke groet(?:en)?|groeten|hartelijke groet(?:en)?|mvg"
+    r"|(?:un )?saludos?(?: cordiales)?|atentamente|un abrazo"
+    r"|(?:cordiali|distinti) saluti|saluti|cordialmente"
+    r"|atenciosamente|(?:com os )?melhores cumprimentos|cumprimentos|abraços"
+    r"|pozdrawiam(?: serdecznie)?|z poważaniem"
+    r"|(?:med )?ven(?:n)?lig(?: hilsen| hilsning)|mvh"
+    r"|(?:med )?vänliga hälsningar|hälsningar)"
     r"\s*[,.!]?(?:\s*,?\s*[A-Z][\w'’\-]+(?: [A-Z][\w'’\-]+)?)?\s*$",
     re.IGNORECASE,
 )
+# The words a valediction above can start with: most lines are ruled out by this alone.
+_VALEDICTION_OPENERS = frozenset(
+    {
+        "many", "kind", "kindest", "best", "warm", "warmest", "with", "regards", "wishes",
+        "thanks", "thank", "cheers", "all", "yours", "sincerely", "rgds", "kr", "cofion", "diolch",
+        "yn", "bien", "cordialement", "salutations", "mit", "viele", "beste", "liebe", "mfg", "met",
+        "vriendelijke", "groeten", "hartelijke", "mvg", "un", "saludos", "saludo", "atentamente",
+        "cordiali", "distinti", "saluti", "cordialmente", "atenciosamente", "com", "melhores",
+        "cumprimentos", "abraços", "pozdrawiam", "z", "med", "venlig", "vennlig", "mvh", "vänliga",
+        "hälsningar",
+    }
+)  # fmt: skip
+_FIRST_WORD = re.compile(r"\s*([^\W\d_]+)")
 _DASH_NAME = re.compile(r"^\s*[-–]\s?[A-Z][\w'’\-]*(?: [A-Z][\w'’\-]*){0,2}\s*$")
 _RULE = re.compile(r"^\s*[-_=*~]{3,}\s*$")
 _BLANK_RUN = re.compile(r"\n{3,}")
@@ -67,10 +99,11 @@ _NOT_NAMES = frozenset(
     }
 )  # fmt: skip
 _CUT_HINT = re.compile(
-    r"^[\s*_]*(?:--|—|[-=_*]{2}|sent\s|get outlook|von meinem|disclaimer|important|notice"
+    r"^[\s*_]*(?:--|—|[-=_*]{2}|sent\s|get outlook|von meinem|anfonwyd|envoy|verzonden|verstuurd"
+    r"|enviado|inviato|wys|sendt|skickat|disclaimer|important|notice"
     r"|privacy|legal|this\s|confidential|the\s|contents?\s|information|if you|please consider"
     r"|any\s|e-?mail|internet|begin forwarded)",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,  # a fast prefilter
 )
 _BANNER_HINT = re.compile(r"^\s*[\[(]?(?:caution|warning|external|you don)", re.IGNORECASE)
 
@@ -125,7 +158,7 @@ def _cut_sign_off(lines: list[str]) -> list[str]:
     if _DASH_NAME.match(last) or name_alone:
         end -= 1
     for index in range(end - 1, max(-1, end - 17), -1):
-        if not _VALEDICTION.match(lines[index]):
+        if not _is_valediction(lines[index]):
             continue
         tail = [line for line in lines[index + 1 : end] if line.strip()]
         signature_like = all(
@@ -137,6 +170,13 @@ def _cut_sign_off(lines: list[str]) -> list[str]:
             return lines[:index]
         break
     return lines[:end]
+
+
+def _is_valediction(line: str) -> bool:
+    first = _FIRST_WORD.match(line)
+    return bool(
+        first and first.group(1).lower() in _VALEDICTION_OPENERS and _VALEDICTION.match(line)
+    )
 
 
 def _is_bare_name(line: str) -> bool:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from scheduler.domain.replies.framing import is_framing, without_closing_remarks
 from scheduler.domain.replies.lines import is_quoted, normalise_text, squash, unquote
 from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.quotes import is_quote_header, quote_header_end
@@ -111,11 +112,6 @@ _EXPLICIT = re.compile(
     re.IGNORECASE,
 )
 _INITIALS = re.compile(r"^[\[(<]{1,2}[A-Z]{2,4}[\])>]{1,2}\s*[:\-]?\s*")
-_GREETING = re.compile(
-    r"^\s*(?:hi|hello|dear|hiya|morning|good (?:morning|afternoon|evening))\b"
-    r"[^.!?\n]{0,40}[,!.]?\s*$",
-    re.IGNORECASE,
-)
 
 
 def parse_updates(text: str, known_refs: Collection[str]) -> ReplyContent:
@@ -136,6 +132,8 @@ def parse_updates(text: str, known_refs: Collection[str]) -> ReplyContent:
     if not blocks:
         whole = text.strip()
         return ReplyContent((), whole or None, ())
+    ref, after, last = blocks[-1]
+    blocks[-1] = (ref, after, without_closing_remarks(last))
     updates: dict[str, ParsedUpdate] = {}
     for ref, after, continuation in blocks:
         if ref not in known_refs:
@@ -150,7 +148,7 @@ def parse_updates(text: str, known_refs: Collection[str]) -> ReplyContent:
         if ref in updates:
             problems.append(f"{ref} was given more than once; the last one was recorded.")
         updates[ref] = ParsedUpdate(ref, status, body, private)
-    remaining = "\n".join(line for line in preamble if not _GREETING.match(line)).strip()
+    remaining = "\n".join(line for line in preamble if not is_framing(line)).strip()
     return ReplyContent(tuple(updates.values()), remaining or None, tuple(problems))
 
 
