@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scheduler.domain.replies.html_text import html_to_text
-from scheduler.domain.replies.inbound import read_message, understand_message
+from scheduler.domain.replies.inbound import read_message
+from scheduler.domain.replies.reading import understand_message
 from scheduler.domain.replies.text import extract_reply_text
 
 ROOT = Path(__file__).resolve().parent.parent

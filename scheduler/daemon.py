@@ -21,7 +21,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from jobs import housekeeping, inbox, reminders
 from scheduler.clock import Clock
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.schedule.due import schedule_problems
+from scheduler.domain.schedule.recipients import schedule_problems
 from scheduler.events import log_event
 from scheduler.services.app import Services
 

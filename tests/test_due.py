@@ -26,12 +26,11 @@ from scheduler.domain.schedule.due import (
     DueResult,
     Recorded,
     due_notifications,
-    leads_without_email,
-    schedule_problems,
     scheduled_notifications,
 )
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.recipients import leads_without_email, schedule_problems
 
 LONDON = ZoneInfo("Europe/London")
 POLICY = Policy()

@@ -11,12 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scheduler.domain.replies.classification import MessageClass
-from scheduler.domain.replies.inbound import (
-    InboundMessage,
-    find_tokens,
-    read_message,
-    understand_message,
-)
+from scheduler.domain.replies.inbound import InboundMessage, find_tokens, read_message
+from scheduler.domain.replies.reading import understand_message
 from scheduler.domain.replies.updates import InlineAnswer
 
 MAIL = Path(__file__).resolve().parent / "fixtures" / "mail"

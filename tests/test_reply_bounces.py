@@ -13,7 +13,8 @@ import pytest
 from scheduler.adapters.database import make_engine, upgrade_schema
 from scheduler.domain.replies.bounces import body_bounce, failed_recipients, text_bounce
 from scheduler.domain.replies.classification import MessageClass
-from scheduler.domain.replies.inbound import read_message, understand_message
+from scheduler.domain.replies.inbound import read_message
+from scheduler.domain.replies.reading import understand_message
 from scheduler.domain.replies.records import InboundStatus
 from scheduler.services.app import Services
 from scheduler.services.inbox import ingest_raw

@@ -16,14 +16,10 @@ from zoneinfo import ZoneInfo
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.replies.authentication import authentication_failure
 from scheduler.domain.replies.classification import MessageClass
-from scheduler.domain.replies.inbound import (
-    InboundMessage,
-    MessageReading,
-    read_message,
-    understand_read,
-)
+from scheduler.domain.replies.inbound import InboundMessage, read_message
 from scheduler.domain.replies.personal_data import find_personal_data
 from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.reading import MessageReading, understand_read
 from scheduler.domain.replies.records import (
     ArrivedMessage,
     InboundStatus,
@@ -32,9 +28,9 @@ from scheduler.domain.replies.records import (
     RecordedUpdate,
     StoredMessage,
 )
-from scheduler.domain.schedule.due import lead_email_key
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.outbox import AcknowledgementContext, OutboxMessage
+from scheduler.domain.schedule.recipients import lead_email_key
 from scheduler.domain.schedule.reply_window import late_reason, replies_close_at
 from scheduler.events import log_event
 from scheduler.services.app import Services

@@ -13,8 +13,8 @@ from scheduler.domain.pack.content import PackAttachment, PackInput
 from scheduler.domain.pack.settings import PackConfig
 from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
 from scheduler.domain.plan.model import Plan
-from scheduler.domain.schedule.due import lead_email_key
 from scheduler.domain.schedule.outbox import OutboxStatus
+from scheduler.domain.schedule.recipients import lead_email_key
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_text
 from scheduler.services.pack_timeline import pack_compiled_at

@@ -10,10 +10,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.replies.records import InboundStatus
-from scheduler.domain.schedule.due import lead_email_key, scheduled_notifications
+from scheduler.domain.schedule.due import scheduled_notifications
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import Notification
 from scheduler.domain.schedule.outbox import OutboxStatus
+from scheduler.domain.schedule.recipients import lead_email_key
 from scheduler.domain.schedule.simulation import notification_to_json, simulate
 from scheduler.services.compose import EmailContext, MilestoneLine, subject_line
 from scheduler.services.configuration import Configuration

@@ -20,6 +20,7 @@ from scheduler.domain.schedule.meeting import Meeting, meeting_starts
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.schedule.purpose import deadline_passed, meeting_passed, reply_by_passed
+from scheduler.domain.schedule.recipients import lead_email_key
 from scheduler.domain.schedule.working_days import WorkingCalendar
 
 OVERDUE_CATCH_UP_DAYS = 14
@@ -73,31 +74,6 @@ class _Recipient:
     @property
     def actions(self) -> tuple[Action, ...]:
         return tuple(action for priority in self.priorities for action in priority.actions)
-
-
-def lead_email_key(address: str) -> str:
-    """The form of a lead's address used in keys and in Recorded.replied."""
-    return address.strip().lower()
-
-
-def leads_without_email(plan: Plan) -> tuple[Priority, ...]:
-    """Priorities whose lead has no email address: nothing can be sent to them."""
-    return tuple(p for p in plan.priorities if not (p.lead.email or "").strip())
-
-
-def schedule_problems(plan: Plan, *, coordinator_email: str | None) -> tuple[str, ...]:
-    """What the schedule has to leave out, one operator-readable sentence each."""
-    problems = [
-        f"priority {priority.ref}: lead {priority.lead.name} has no email address; "
-        "no update requests or reminders go to them"
-        for priority in leads_without_email(plan)
-    ]
-    if not (coordinator_email or "").strip():
-        problems.append(
-            "no coordinator email address (CSP_COORDINATOR_EMAIL): agenda packs and addenda "
-            "are not sent and overdue notices copy no one"
-        )
-    return tuple(problems)
 
 
 def scheduled_notifications(
