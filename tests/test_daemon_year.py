@@ -15,6 +15,9 @@ from tests.conftest import BACKENDS, fresh_database
 from tests.service_harness import COORDINATOR, SetClock, copy_example_config, make_services
 from tests.smtp_server import SmtpTestServer
 
+# A year of ticks, with four agenda packs rendered, on each database: tens of seconds.
+pytestmark = pytest.mark.slow
+
 LONDON = ZoneInfo("Europe/London")
 HELENE = "helene.cooper@example.org"
 LEADS = [

@@ -139,6 +139,7 @@ def test_no_message_crashes_the_pipeline_and_every_failure_says_why(
         assert stored is not None and stored.raw is not None
 
 
+@pytest.mark.slow  # renders the pack and its addendum
 def test_a_reply_after_the_pack_was_sent_is_recorded_and_brings_an_addendum(
     services: tuple[Services, str], tmp_path: Path
 ) -> None:

@@ -405,6 +405,7 @@ def _pdf_text(payload: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(payload)).pages)
 
 
+@pytest.mark.slow  # renders the public and the private pack
 def test_a_private_update_goes_only_into_the_private_pack_sent_with_the_public_one(
     services: Services, smtp: SmtpTestServer
 ) -> None:

@@ -126,6 +126,7 @@ def test_an_update_with_a_script_tag_stays_text(public: PackFiles, public_pages:
     assert re.sub(r"\s+", "", SCRIPT_TEXT) in pdf_text
 
 
+@pytest.mark.slow  # the only test that renders the private pack
 def test_the_public_pack_never_holds_a_private_update(
     public: PackFiles, private: PackFiles, public_pages: list[str], private_pages: list[str]
 ) -> None:
@@ -167,6 +168,7 @@ def test_the_html_pack_stands_alone(public: PackFiles) -> None:
     assert "<link" not in html
 
 
+@pytest.mark.slow
 def test_an_unreadable_pdf_is_listed_and_the_rest_still_merged(tmp_path: Path) -> None:
     broken = PackAttachment("broken.pdf", "application/pdf", b"%PDF-1.4 not really", "Ian Dawson")
     pack = replace(december_input(), attachments=(broken, *december_input().attachments))
