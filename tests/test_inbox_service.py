@@ -308,6 +308,7 @@ def test_ingesting_a_file_takes_the_same_path(services: Services) -> None:
         assert uow.outbox.with_status(OutboxStatus.PENDING)  # the acknowledgement waits to go
 
 
+@pytest.mark.slow  # the 16 March tick also renders that meeting's agenda pack
 def test_complete_stops_the_actions_later_reminders_and_overdue_notices(
     services: Services, smtp: SmtpTestServer
 ) -> None:

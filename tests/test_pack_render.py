@@ -180,6 +180,7 @@ def test_an_unreadable_pdf_is_listed_and_the_rest_still_merged(tmp_path: Path) -
     assert "Appendix page 3 of 3." in text
 
 
+@pytest.mark.slow
 def test_a_landscape_appendix_is_scaled_onto_an_a4_page(tmp_path: Path) -> None:
     writer = PdfWriter()
     writer.add_blank_page(width=842, height=595)
