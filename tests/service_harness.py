@@ -1,10 +1,11 @@
 """A whole service wired as in production (real database, real SMTP on loopback), for tests
-that drive the daemon's jobs with a frozen clock."""
+that drive the daemon's jobs at times of their choosing."""
 
 from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from scheduler.services.app import Services, build_services
@@ -15,6 +16,22 @@ COORDINATOR = "coordinator@example.org"
 
 # freezegun must not freeze the loopback servers' event loops or socket timeouts.
 FREEZE_IGNORE = ["asyncio", "aiosmtpd", "smtplib", "socket", "ssl", "selectors", "threading"]
+
+
+class SetClock:
+    """A clock that tells the time the test last set: the daemon's jobs read it in place of
+    the system clock."""
+
+    def __init__(self, now: datetime) -> None:
+        self.set(now)
+
+    def set(self, now: datetime) -> None:
+        if now.utcoffset() is None:
+            raise ValueError("a clock tells timezone-aware times")
+        self._now = now
+
+    def now(self) -> datetime:
+        return self._now
 
 
 def copy_example_config(into: Path) -> Path:

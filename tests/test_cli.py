@@ -732,6 +732,7 @@ def test_inbox_ingest_of_an_unmatched_message_says_it_needs_review(csp: Csp) -> 
     assert again.code == 0 and "already recorded" in again.out
 
 
+@pytest.mark.slow  # renders the whole pack
 def test_pack_build_writes_html_and_pdf(csp: Csp, tmp_path: Path) -> None:
     csp("db", "upgrade")
     out = tmp_path / "pack-june"

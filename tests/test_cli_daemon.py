@@ -217,6 +217,7 @@ def test_run_sends_the_due_update_requests_and_stops_cleanly_on_a_signal(
     assert all(_long_date(20) in subject for _, subject in outbox)
 
 
+@pytest.mark.slow  # two daemon processes, one after the other
 @pytest.mark.usefixtures("upgraded")
 def test_a_restarted_daemon_sends_nothing_twice(start: Start, env: dict[str, str]) -> None:
     first = start()

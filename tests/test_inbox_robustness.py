@@ -140,6 +140,7 @@ def test_no_message_crashes_the_pipeline_and_every_failure_says_why(
         assert uow.inbound.raw_of(result.inbound_id) is not None
 
 
+@pytest.mark.slow  # renders the pack and its addendum
 def test_a_reply_after_the_pack_was_sent_is_recorded_and_brings_an_addendum(
     services: tuple[Services, str], tmp_path: Path
 ) -> None:

@@ -298,6 +298,7 @@ def test_ingesting_a_file_takes_the_same_path(services: Services) -> None:
         assert uow.outbox.with_status(OutboxStatus.PENDING)  # the acknowledgement waits to go
 
 
+@pytest.mark.slow  # the 16 March tick also renders that meeting's agenda pack
 def test_complete_stops_the_actions_later_reminders_and_overdue_notices(
     services: Services, smtp: SmtpTestServer
 ) -> None:
@@ -427,6 +428,7 @@ def _pdf_text(payload: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(payload)).pages)
 
 
+@pytest.mark.slow  # renders the public and the private pack
 def test_a_private_update_goes_only_into_the_private_pack_sent_with_the_public_one(
     services: Services, smtp: SmtpTestServer
 ) -> None:
@@ -440,16 +442,16 @@ def test_a_private_update_goes_only_into_the_private_pack_sent_with_the_public_o
     )
     run_tick(services, datetime(2012, 3, 13, 9, 0, tzinfo=LONDON))  # the pack goes out
     pack = next(m.message for m in smtp.messages if m.message["Subject"].startswith("Agenda"))
-    pdfs = {
-        part.get_filename(): part.get_content()
+    pdf_texts = {
+        part.get_filename(): _pdf_text(part.get_content())
         for part in pack.iter_attachments()
         if part.get_content_type() == "application/pdf"
     }
-    public = next(text for name, text in pdfs.items() if "private" not in name)
-    private = next(text for name, text in pdfs.items() if "private" in name)
-    assert "case conference" not in _pdf_text(public)
-    assert "case" in _pdf_text(private) and "conference" in _pdf_text(private)
-    assert "on track" in _pdf_text(public)
+    public = next(text for name, text in pdf_texts.items() if "private" not in name)
+    private = next(text for name, text in pdf_texts.items() if "private" in name)
+    assert "case conference" not in public
+    assert "case" in private and "conference" in private
+    assert "on track" in public
 
 
 def test_raw_messages_are_purged_after_retention_and_the_updates_stay(services: Services) -> None:

@@ -37,6 +37,17 @@ def pages_text(files: PackFiles) -> list[str]:
     return [page.extract_text() for page in PdfReader(files.pdf_path).pages]
 
 
+# Each PDF's text is read once for the module: pypdf takes a while over every page.
+@pytest.fixture(scope="module")
+def public_pages(public: PackFiles) -> list[str]:
+    return pages_text(public)
+
+
+@pytest.fixture(scope="module")
+def private_pages(private: PackFiles) -> list[str]:
+    return pages_text(private)
+
+
 def page_holding(pages: list[str], text: str) -> int:
     """The 1-based number of the first page containing `text`."""
     return next(n for n, page in enumerate(pages, start=1) if text in page)
@@ -48,8 +59,8 @@ def test_the_pack_is_written_as_html_and_pdf(public: PackFiles) -> None:
     assert not list(public.pdf_path.parent.glob(".*partial"))
 
 
-def test_every_priority_and_action_ref_is_in_the_pdf(public: PackFiles) -> None:
-    text = "\n".join(pages_text(public))
+def test_every_priority_and_action_ref_is_in_the_pdf(public_pages: list[str]) -> None:
+    text = "\n".join(public_pages)
 
     for title in ("3.1 Reduce Domestic Violence", "3.5 Reduction in Serious Acquisitive Crime"):
         assert title in text
@@ -57,17 +68,19 @@ def test_every_priority_and_action_ref_is_in_the_pdf(public: PackFiles) -> None:
         assert re.search(rf"^{re.escape(ref)}\b", text, re.MULTILINE), ref
 
 
-def test_every_page_is_numbered_n_of_total_and_marked(public: PackFiles) -> None:
-    pages = pages_text(public)
-
+def test_every_page_is_numbered_n_of_total_and_marked(
+    public: PackFiles, public_pages: list[str]
+) -> None:
     total = public.page_count
-    for number, text in enumerate(pages, start=1):
+    for number, text in enumerate(public_pages, start=1):
         assert f"Page {number} of {total}" in text
         assert "OFFICIAL" in text
 
 
-def test_page_numbers_run_through_the_appendices(public: PackFiles) -> None:
-    pages = pages_text(public)
+def test_page_numbers_run_through_the_appendices(
+    public: PackFiles, public_pages: list[str]
+) -> None:
+    pages = public_pages
 
     first = page_holding(pages, "Appendix page 1 of 3.")
     assert "Street Pride" in pages[first - 1]
@@ -79,8 +92,8 @@ def test_page_numbers_run_through_the_appendices(public: PackFiles) -> None:
     assert first + 2 == public.page_count
 
 
-def test_the_agenda_gives_the_page_of_each_section_and_appendix(public: PackFiles) -> None:
-    pages = pages_text(public)
+def test_the_agenda_gives_the_page_of_each_section_and_appendix(public_pages: list[str]) -> None:
+    pages = public_pages
     agenda = pages[page_holding(pages, "Welcome and apologies") - 1]
 
     for heading, first_words in (
@@ -93,8 +106,8 @@ def test_the_agenda_gives_the_page_of_each_section_and_appendix(public: PackFile
         assert first_words in pages[int(listed[1]) - 1]
 
 
-def test_statuses_are_written_and_missing_leads_listed(public: PackFiles) -> None:
-    text = "\n".join(pages_text(public))
+def test_statuses_are_written_and_missing_leads_listed(public_pages: list[str]) -> None:
+    text = "\n".join(public_pages)
 
     assert "Leads who have not replied" in text
     assert "Tracie O'Gara (priority 3.2): Away until 3 January 2012" in text
@@ -104,38 +117,43 @@ def test_statuses_are_written_and_missing_leads_listed(public: PackFiles) -> Non
         assert status in text
 
 
-def test_an_update_with_a_script_tag_stays_text(public: PackFiles) -> None:
+def test_an_update_with_a_script_tag_stays_text(public: PackFiles, public_pages: list[str]) -> None:
     html = public.html_path.read_text(encoding="utf-8")
 
     assert "<script" not in html
     assert "&lt;script&gt;alert(&#39;pack&#39;)&lt;/script&gt;" in html
-    pdf_text = re.sub(r"\s+", "", "".join(pages_text(public)))
+    pdf_text = re.sub(r"\s+", "", "".join(public_pages))
     assert re.sub(r"\s+", "", SCRIPT_TEXT) in pdf_text
 
 
+@pytest.mark.slow  # the only test that renders the private pack
 def test_the_public_pack_never_holds_a_private_update(
-    public: PackFiles, private: PackFiles
+    public: PackFiles, private: PackFiles, public_pages: list[str], private_pages: list[str]
 ) -> None:
     public_html = public.html_path.read_text(encoding="utf-8")
-    public_pdf = "\n".join(pages_text(public))
+    public_pdf = "\n".join(public_pages)
 
     assert "licensing review" not in public_html and "licensing review" not in public_pdf
     assert "Exempt licensing" not in public_pdf and "licensing-exempt" not in public_html
     assert private.pdf_path.name == "pack-private.pdf"
-    private_pdf = " ".join(" ".join(pages_text(private)).split())
+    private_pdf = " ".join(" ".join(private_pages).split())
     assert PRIVATE_TEXT in private_pdf and "Exempt licensing" in private_pdf
     assert "OFFICIAL-SENSITIVE" in private_pdf and "Not for publication" in private_pdf
 
 
-def test_commentary_held_for_review_is_not_printed(public: PackFiles) -> None:
-    text = "\n".join(pages_text(public))
+def test_commentary_held_for_review_is_not_printed(
+    public: PackFiles, public_pages: list[str]
+) -> None:
+    text = "\n".join(public_pages)
 
     assert "Jane Doe" not in text and HELD_TEXT not in public.html_path.read_text()
     assert "held for review" in text
 
 
-def test_statistics_are_marked_illustrative_and_small_numbers_suppressed(public: PackFiles) -> None:
-    text = "\n".join(pages_text(public))
+def test_statistics_are_marked_illustrative_and_small_numbers_suppressed(
+    public_pages: list[str],
+) -> None:
+    text = "\n".join(public_pages)
 
     assert "Illustrative figures" in text
     assert "fewer than 5" in text
@@ -150,6 +168,7 @@ def test_the_html_pack_stands_alone(public: PackFiles) -> None:
     assert "<link" not in html
 
 
+@pytest.mark.slow
 def test_an_unreadable_pdf_is_listed_and_the_rest_still_merged(tmp_path: Path) -> None:
     broken = PackAttachment("broken.pdf", "application/pdf", b"%PDF-1.4 not really", "Ian Dawson")
     pack = replace(december_input(), attachments=(broken, *december_input().attachments))
@@ -161,6 +180,7 @@ def test_an_unreadable_pdf_is_listed_and_the_rest_still_merged(tmp_path: Path) -
     assert "Appendix page 3 of 3." in text
 
 
+@pytest.mark.slow
 def test_a_landscape_appendix_is_scaled_onto_an_a4_page(tmp_path: Path) -> None:
     writer = PdfWriter()
     writer.add_blank_page(width=842, height=595)
