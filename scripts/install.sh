@@ -8,6 +8,7 @@ SYSTEM_PACKAGES=(
   dovecot-imapd        # the real IMAP server the integration tests start on loopback
   poppler-utils        # pdftotext/pdftoppm, to read rendered packs back in tests
   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core  # WeasyPrint's text layout and fonts
+  libharfbuzz-subset0  # WeasyPrint's fast font subsetting (else it falls back to fontTools)
   openssl              # self-signed certificates for TLS tests
 )
 
