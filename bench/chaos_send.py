@@ -1,0 +1,580 @@
+"""Chaos for the send path: real daemons, killed and starved, must send every email once.
+
+A plan of --leads priority leads is written with one meeting 20 days ahead, so each lead's
+update request is already due and the daemons' first tick queues them all. The daemons
+(`csp run`, two on PostgreSQL, one on SQLite) send to a loopback sink that records every
+message it takes. Meanwhile the harness kills a daemon with SIGKILL --kills times and starts
+it again, takes the database away, and makes the sink refuse a connection, answer 421 or 451
+to DATA, or drop the connection after taking a message. Then it waits until every outbox row
+is sent, failed or skipped, or --deadline passes, and prints per database:
+
+    kills=20 sent=300 received=300 duplicates=2 missing=0 resend_window=2
+
+A duplicate is a lead who got more than one copy. It is inside the resend window, which the
+service documents (the message was taken but not yet marked sent), when all copies carry one
+Message-ID and the first was taken shortly (--window seconds) before a kill, during a
+database outage, or by a connection the sink dropped after DATA. The exit status is 1 when a
+lead got nothing or a duplicate falls outside that window.
+
+    .venv/bin/python bench/chaos_send.py [--backend both] [--leads 300] [--kills 20]
+        [--seed N] [--deadline 900] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.chaos_databases import (  # noqa: E402
+    SETTLED,
+    ChaosDatabase,
+    OutboxState,
+    postgres_database,
+    sqlite_database,
+)
+from bench.chaos_sink import FAULTS, ChaosSink, Delivery, read_deliveries  # noqa: E402
+from scheduler.services.configuration import read_configuration  # noqa: E402
+
+DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+ZONE = ZoneInfo("Europe/London")
+MEETING_DAYS_AHEAD = 20  # the 28-day update request is due; chasers (14, 10 days) are not
+COORDINATOR = "coordinator@chaos.example.org"
+SENDER = "csp-updates@chaos.example.org"
+
+
+@dataclass(frozen=True)
+class Options:
+    leads: int = 300
+    kills: int = 20
+    outages: int = 6
+    faults_each: int = 3  # how many times each SMTP fault is armed
+    daemons: int = 2  # on PostgreSQL; SQLite runs one
+    seed: int = 1
+    deadline: float = 900.0  # seconds per database, from the first daemon's start
+    window: float = 2.0
+    gap: tuple[float, float] = (0.2, 1.0)  # seconds between two chaos actions
+    aim: tuple[float, float] = (0.0, 0.6)  # seconds from seeing work in hand to the action
+    idle_wait: float = 30.0  # longest wait for work in hand before acting all the same
+    outage_seconds: tuple[float, float] = (1.0, 4.0)
+    sink_delay: float = 0.03  # seconds the sink takes over each message
+    keep: bool = False
+
+
+QUICK = Options(
+    leads=40, kills=3, outages=1, faults_each=1, deadline=150.0, idle_wait=20.0, sink_delay=0.1
+)
+
+
+# The configuration folder.
+
+
+def lead_address(number: int) -> str:
+    return f"lead{number:03d}@chaos.example.org"
+
+
+def write_config(folder: Path, leads: int, today: date) -> Path:
+    """A configuration with `leads` priorities, each led by its own person, one meeting ahead."""
+    config = folder / "config"
+    (config / "plans").mkdir(parents=True)
+    (config / "plans" / "chaos.yaml").write_text(_plan_yaml(leads, today), encoding="utf-8")
+    (config / "people.yaml").write_text(_people_yaml(leads), encoding="utf-8")
+    (config / "meetings.yaml").write_text(
+        _meetings_yaml(today + timedelta(days=MEETING_DAYS_AHEAD)), encoding="utf-8"
+    )
+    (config / "policy.yaml").write_text((ROOT / "config" / "policy.yaml").read_text("utf-8"))
+    read_configuration(config)  # a mistake here is the harness's: stop before any daemon runs
+    return config
+
+
+def _plan_yaml(leads: int, today: date) -> str:
+    lines = [
+        "name: Chaos Plan",
+        "period:",
+        f"  start: {today - timedelta(days=180)}",
+        f"  end: {today + timedelta(days=180)}",
+        "priorities:",
+    ]
+    for n in range(1, leads + 1):
+        lines += [
+            f"  - ref: '{n}'",
+            f"    title: Priority {n}",
+            "    lead:",
+            f"      name: Lead {n:03d}",
+            "      title: ''",
+            "      organisation: Chaos Partnership",
+            "    actions:",
+            f"      - ref: '{n}.1'",
+            f"        action: Report on priority {n}",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _people_yaml(leads: int) -> str:
+    lines = ["coordinator:", "  name: Coordinator", f"  email: {COORDINATOR}", "people:"]
+    for n in range(1, leads + 1):
+        lines += [f"  Lead {n:03d}:", f"    email: {lead_address(n)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _meetings_yaml(day: date) -> str:
+    return (
+        "timezone: Europe/London\nmeetings:\n"
+        f"  - date: {day.isoformat()}\n"
+        '    time: "10:00"\n'
+        "    place: Chaos Hall\n"
+        "    title: Chaos Partnership\n"
+    )
+
+
+# The daemons.
+
+
+class Daemon:
+    """One `csp run` slot: started, killed and started again, its output kept in one log."""
+
+    def __init__(self, name: str, env: dict[str, str], folder: Path) -> None:
+        self.name = name
+        self._env = env
+        self._folder = folder
+        self._log = folder / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        with open(self._log, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "scheduler.cli.main", "run"],
+                cwd=self._folder,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.starts += 1
+
+    @property
+    def worker(self) -> str:
+        """The worker name the daemon claims outbox rows under (host:pid)."""
+        assert self.process is not None
+        return f"{socket.gethostname()}:{self.process.pid}"
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        """SIGTERM; SIGKILL if it has not stopped within 15 seconds."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+
+def daemon_env(config: Path, data: Path, database_url: str, sink: ChaosSink) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("CSP_")}
+    return {
+        **clean,
+        "PYTHONPATH": str(ROOT),
+        "CSP_DATABASE_URL": database_url,
+        "CSP_CONFIG_DIR": str(config),
+        "CSP_DATA_DIR": str(data),
+        "CSP_SMTP_HOST": sink.host,
+        "CSP_SMTP_PORT": str(sink.port),
+        "CSP_SMTP_SECURITY": "none",
+        "CSP_TICK_SECONDS": "1",
+        "CSP_FROM_ADDRESS": SENDER,
+        "CSP_REPLY_TO": SENDER,
+        "CSP_COORDINATOR_EMAIL": COORDINATOR,
+        "CSP_LOG_FORMAT": "json",
+    }
+
+
+# What happened, and what it adds up to.
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A moment (or span) after which a taken message may not have been marked sent."""
+
+    kind: str
+    start: float
+    end: float
+
+    def explains(self, taken_at: float, window: float) -> bool:
+        return self.start - window <= taken_at <= self.end
+
+
+@dataclass
+class Chaos:
+    """What the harness did during one round."""
+
+    kills: int = 0
+    kills_holding_claims: int = 0
+    restarts_after_exit: int = 0
+    outages: Counter[str] = field(default_factory=Counter)
+    incidents: list[Incident] = field(default_factory=list)
+    actions_left: int = 0
+
+
+@dataclass(frozen=True)
+class Figures:
+    kills: int
+    sent: int
+    received: int
+    duplicates: int
+    missing: int
+    resend_window: int
+    copies: int  # every copy beyond the first, over all leads
+    undrained: int
+
+    @property
+    def outside_window(self) -> int:
+        return self.duplicates - self.resend_window
+
+    @property
+    def passed(self) -> bool:
+        return self.missing == 0 and self.outside_window == 0
+
+    def line(self) -> str:
+        return (
+            f"kills={self.kills} sent={self.sent} received={self.received} "
+            f"duplicates={self.duplicates} missing={self.missing} "
+            f"resend_window={self.resend_window}"
+        )
+
+
+def figures(
+    leads: int,
+    outbox: Sequence[OutboxState],
+    deliveries: Sequence[Delivery],
+    chaos: Chaos,
+    window: float,
+) -> Figures:
+    """Add up what the sink took against the leads and the incidents the harness caused."""
+    taken: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        if delivery.taken:
+            for recipient in delivery.recipients:
+                taken.setdefault(recipient, []).append(delivery)
+    expected = {lead_address(n) for n in range(1, leads + 1)}
+    incidents = chaos.incidents + [
+        Incident("drop_after_data", d.at, d.at)
+        for d in deliveries
+        if d.outcome == "drop_after_data"
+    ]
+    duplicated = {address: copies for address, copies in taken.items() if len(copies) > 1}
+    in_window = sum(
+        1 for copies in duplicated.values() if _in_resend_window(copies, incidents, window)
+    )
+    updates = [row for row in outbox if row.key.startswith("update_request/")]
+    return Figures(
+        kills=chaos.kills,
+        sent=sum(1 for row in updates if row.status == "sent"),
+        received=len({d.message_id for copies in taken.values() for d in copies}),
+        duplicates=len(duplicated),
+        missing=len(expected - taken.keys()),
+        resend_window=in_window,
+        copies=sum(len(copies) - 1 for copies in duplicated.values()),
+        undrained=leads - sum(1 for row in updates if row.status in SETTLED),
+    )
+
+
+def _in_resend_window(
+    copies: Sequence[Delivery], incidents: Sequence[Incident], window: float
+) -> bool:
+    """One message taken again because its first taking may have gone unrecorded."""
+    if len({copy.message_id for copy in copies}) > 1:
+        return False  # two different messages: not a resend of one
+    first = min(copy.at for copy in copies)
+    return any(incident.explains(first, window) for incident in incidents)
+
+
+# One round: a database, its daemons, the chaos, the count.
+
+
+def run_round(backend: str, options: Options, postgres_url: str) -> bool:
+    """Run the chaos on one database and print its figures; True when nothing is amiss."""
+    rng = random.Random(f"{options.seed}/{backend}")
+    with _work_folder(options.keep) as folder, _database(backend, folder, postgres_url) as db:
+        config = write_config(folder, options.leads, datetime.now(ZONE).date())
+        with ChaosSink(folder / "sink.sqlite3", delay=options.sink_delay) as sink:
+            env = daemon_env(config, folder / "data", db.daemon_url, sink)
+            count = options.daemons if backend == "postgresql" else 1
+            daemons = [Daemon(f"daemon-{n + 1}", env, folder) for n in range(count)]
+            started = time.monotonic()
+            try:
+                chaos = _unleash(daemons, db, sink, options, rng, started)
+                deadline = started + options.deadline
+                drained = _wait_until_drained(daemons, db, chaos, options.leads, deadline)
+                elapsed = time.monotonic() - started
+            finally:
+                for daemon in daemons:
+                    daemon.stop()
+            hits = sink.hits
+        outbox = db.outbox() or []
+        result = figures(
+            options.leads, outbox, read_deliveries(folder / "sink.sqlite3"), chaos, options.window
+        )
+        _print_round(backend, options, count, result, chaos, hits, outbox, drained, elapsed)
+        if options.keep:
+            print(f"  kept: {folder} (daemon logs, sink.sqlite3)")
+    return result.passed
+
+
+@contextmanager
+def _work_folder(keep: bool) -> Iterator[Path]:
+    if keep:
+        yield Path(tempfile.mkdtemp(prefix="csp-chaos-"))
+        return
+    with tempfile.TemporaryDirectory(prefix="csp-chaos-") as name:
+        yield Path(name)
+
+
+@contextmanager
+def _database(backend: str, folder: Path, postgres_url: str) -> Iterator[ChaosDatabase]:
+    if backend == "sqlite":
+        with sqlite_database(folder) as sqlite:
+            yield sqlite
+    else:
+        with postgres_database(postgres_url) as postgres:
+            yield postgres
+
+
+def _plan_actions(options: Options, db: ChaosDatabase, rng: random.Random) -> list[str]:
+    outages = [
+        f"outage:{db.outage_kinds[n % len(db.outage_kinds)]}" for n in range(options.outages)
+    ]
+    faults = [f"fault:{fault}" for fault in FAULTS for _ in range(options.faults_each)]
+    actions = ["kill"] * options.kills + outages + faults
+    rng.shuffle(actions)
+    return actions
+
+
+def _unleash(
+    daemons: list[Daemon],
+    db: ChaosDatabase,
+    sink: ChaosSink,
+    options: Options,
+    rng: random.Random,
+    started: float,
+) -> Chaos:
+    """Start the daemons, then carry out the planned actions at random moments."""
+    chaos = Chaos()
+    for daemon in daemons:
+        daemon.start()
+    actions = _plan_actions(options, db, rng)
+    outage: threading.Thread | None = None
+    while actions and time.monotonic() < started + options.deadline:
+        time.sleep(rng.uniform(*options.gap))
+        _restart_exited(daemons, chaos)
+        if not _wait_for_work_in_hand(daemons, db, options):
+            break
+        time.sleep(rng.uniform(*options.aim))
+        action = actions.pop()
+        if action == "kill":
+            _kill_one(rng.choice(daemons), db, chaos, rng)
+        elif action.startswith("fault:"):
+            sink.arm(action.removeprefix("fault:"))  # type: ignore[arg-type]
+        else:
+            if outage is not None:
+                outage.join()
+            outage = _start_outage(db, action.removeprefix("outage:"), options, rng, chaos)
+    if outage is not None:
+        outage.join()
+    chaos.actions_left = len(actions)
+    return chaos
+
+
+def _wait_for_work_in_hand(daemons: Sequence[Daemon], db: ChaosDatabase, options: Options) -> bool:
+    """Wait until a live daemon holds claims or a message is due; False if the outbox drained.
+
+    Gives up waiting after `idle_wait` seconds (a stalled outbox is chaos's moment too).
+    """
+    gives_up = time.monotonic() + options.idle_wait
+    while True:
+        outbox = db.outbox()
+        if _drained(outbox, options.leads):
+            return False
+        if outbox is None or time.monotonic() >= gives_up:
+            return True
+        live = {daemon.worker for daemon in daemons if not daemon.exited()}
+        now = datetime.now(UTC)
+        for row in outbox:
+            if row.status == "sending" and row.claimed_by in live:
+                return True
+            if row.status == "pending" and row.send_after and _aware(row.send_after) <= now:
+                return True
+        time.sleep(0.1)
+
+
+def _aware(moment: datetime) -> datetime:
+    """The database hands back UTC; SQLite's without a zone."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _kill_one(daemon: Daemon, db: ChaosDatabase, chaos: Chaos, rng: random.Random) -> None:
+    if daemon.exited():
+        daemon.start()
+        return
+    worker = daemon.worker
+    rows = db.outbox() or []
+    holding = any(row.claimed_by == worker and row.status == "sending" for row in rows)
+    daemon.kill()
+    moment = time.time()
+    chaos.kills += 1
+    chaos.kills_holding_claims += holding
+    chaos.incidents.append(Incident("kill", moment, moment))
+    time.sleep(rng.uniform(0.0, 1.0))
+    daemon.start()
+
+
+def _start_outage(
+    db: ChaosDatabase, kind: str, options: Options, rng: random.Random, chaos: Chaos
+) -> threading.Thread:
+    seconds = rng.uniform(*options.outage_seconds)
+
+    def run() -> None:
+        start = time.time()
+        db.outage(kind, seconds)
+        chaos.incidents.append(Incident(f"outage:{kind}", start, time.time()))
+        chaos.outages[kind] += 1
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread
+
+
+def _restart_exited(daemons: Sequence[Daemon], chaos: Chaos) -> None:
+    """A daemon that stopped by itself (it could not start, say) is started again."""
+    for daemon in daemons:
+        if daemon.exited():
+            chaos.restarts_after_exit += 1
+            daemon.start()
+
+
+def _drained(outbox: Sequence[OutboxState] | None, leads: int) -> bool:
+    if outbox is None:
+        return False
+    settled = [
+        row for row in outbox if row.key.startswith("update_request/") and row.status in SETTLED
+    ]
+    return len(settled) == leads
+
+
+def _wait_until_drained(
+    daemons: Sequence[Daemon], db: ChaosDatabase, chaos: Chaos, leads: int, deadline: float
+) -> bool:
+    while time.monotonic() < deadline:
+        if _drained(db.outbox(), leads):
+            return True
+        _restart_exited(daemons, chaos)
+        time.sleep(0.5)
+    return _drained(db.outbox(), leads)
+
+
+def _print_round(
+    backend: str,
+    options: Options,
+    daemons: int,
+    result: Figures,
+    chaos: Chaos,
+    hits: dict[str, int],
+    outbox: Sequence[OutboxState],
+    drained: bool,
+    elapsed: float,
+) -> None:
+    outages = ",".join(f"{kind}:{n}" for kind, n in sorted(chaos.outages.items())) or "none"
+    faults = ",".join(f"{fault}:{n}" for fault, n in hits.items())
+    print(
+        f"backend={backend} daemons={daemons} leads={options.leads} seed={options.seed} "
+        f"seconds={elapsed:.0f} drained={'yes' if drained else 'no'}"
+    )
+    print(result.line())
+    print(
+        f"  outside_window={result.outside_window} copies={result.copies} "
+        f"undrained={result.undrained} kills_holding_claims={chaos.kills_holding_claims} "
+        f"restarts_after_exit={chaos.restarts_after_exit} actions_left={chaos.actions_left}"
+    )
+    print(f"  outages={outages} faults={faults}")
+    if not drained:
+        print(f"  not drained: {_undrained_summary(outbox, options.leads)}")
+
+
+def _undrained_summary(outbox: Sequence[OutboxState], leads: int) -> str:
+    updates = [row for row in outbox if row.key.startswith("update_request/")]
+    waiting = [row for row in updates if row.status not in SETTLED]
+    by_status = Counter(row.status for row in waiting)
+    parts = [f"{status}={n}" for status, n in sorted(by_status.items())]
+    parts.append(f"never_queued={leads - len(updates)}")
+    leases = [row.lease_until for row in waiting if row.status == "sending" and row.lease_until]
+    if leases:
+        parts.append(f"leases_until={_clock(min(leases))}..{_clock(max(leases))}")
+    retries = [row.send_after for row in waiting if row.status == "pending" and row.send_after]
+    if retries:
+        parts.append(f"retries_after={_clock(min(retries))}..{_clock(max(retries))}")
+    parts.append(f"now={_clock(datetime.now(UTC))}")
+    return " ".join(parts)
+
+
+def _clock(moment: datetime) -> str:
+    return _aware(moment).astimezone(UTC).strftime("%H:%M:%S")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--backend", choices=("postgresql", "sqlite", "both"), default="both")
+    parser.add_argument("--leads", type=int, help="priority leads in the plan (300)")
+    parser.add_argument("--kills", type=int, help="daemon kills (SIGKILL) per database (20)")
+    parser.add_argument("--seed", type=int, default=1, help="seed for the chaos's choices")
+    parser.add_argument("--deadline", type=float, help="seconds per database (900)")
+    parser.add_argument("--window", type=float, help="resend window in seconds (2)")
+    parser.add_argument("--quick", action="store_true", help="40 leads, 3 kills, one of each")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder and logs")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("CSP_BENCH_DATABASE_URL") or DEFAULT_POSTGRES,
+        help="server for the PostgreSQL round (CSP_BENCH_DATABASE_URL)",
+    )
+    args = parser.parse_args(argv)
+    options = _options(args)
+    backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
+    passed = [run_round(backend, options, args.postgres_url) for backend in backends]
+    return 0 if all(passed) else 1
+
+
+def _options(args: argparse.Namespace) -> Options:
+    options = replace(QUICK if args.quick else Options(), seed=args.seed, keep=args.keep)
+    given = {
+        name: getattr(args, name)
+        for name in ("leads", "kills", "deadline", "window")
+        if getattr(args, name) is not None
+    }
+    return replace(options, **given)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
