@@ -79,7 +79,7 @@ class Options:
 
 
 QUICK = Options(
-    leads=40, kills=3, outages=1, faults_each=1, deadline=150.0, idle_wait=20.0, sink_delay=0.1
+    leads=40, kills=3, outages=1, faults_each=1, deadline=240.0, idle_wait=5.0, sink_delay=0.1
 )
 
 
@@ -169,6 +169,12 @@ class Daemon:
             )
         self.starts += 1
 
+    def is_up(self) -> bool:
+        """Running, and past its start: it has logged `started` as often as it was started."""
+        if self.process is None or self.process.poll() is not None:
+            return False
+        return self._log.read_bytes().count(b'"event": "started"') >= self.starts
+
     @property
     def worker(self) -> str:
         """The worker name the daemon claims outbox rows under (host:pid)."""
@@ -199,6 +205,7 @@ def daemon_env(config: Path, data: Path, database_url: str, sink: ChaosSink) -> 
     return {
         **clean,
         "PYTHONPATH": str(ROOT),
+        "PYTHONUNBUFFERED": "1",  # the harness reads the log to see a daemon has started
         "CSP_DATABASE_URL": database_url,
         "CSP_CONFIG_DIR": str(config),
         "CSP_DATA_DIR": str(data),
@@ -316,8 +323,45 @@ def _in_resend_window(
 # One round: a database, its daemons, the chaos, the count.
 
 
-def run_round(backend: str, options: Options, postgres_url: str) -> bool:
-    """Run the chaos on one database and print its figures; True when nothing is amiss."""
+@dataclass(frozen=True)
+class Round:
+    """One database's run: its figures and what the harness did to get them."""
+
+    backend: str
+    daemons: int
+    options: Options
+    figures: Figures
+    chaos: Chaos
+    faults_struck: dict[str, int]
+    drained: bool
+    seconds: float
+    undrained: str  # what had not drained, when it had not
+    kept: Path | None
+
+    def report(self) -> list[str]:
+        """The figures line, with a header and the details under it."""
+        options, result, chaos = self.options, self.figures, self.chaos
+        outages = ",".join(f"{kind}:{n}" for kind, n in sorted(chaos.outages.items())) or "none"
+        faults = ",".join(f"{fault}:{n}" for fault, n in self.faults_struck.items())
+        lines = [
+            f"backend={self.backend} daemons={self.daemons} leads={options.leads} "
+            f"seed={options.seed} seconds={self.seconds:.0f} "
+            f"drained={'yes' if self.drained else 'no'}",
+            result.line(),
+            f"  outside_window={result.outside_window} copies={result.copies} "
+            f"undrained={result.undrained} kills_holding_claims={chaos.kills_holding_claims} "
+            f"restarts_after_exit={chaos.restarts_after_exit} actions_left={chaos.actions_left}",
+            f"  outages={outages} faults_struck={faults}",
+        ]
+        if not self.drained:
+            lines.append(f"  not drained: {self.undrained}")
+        if self.kept is not None:
+            lines.append(f"  kept: {self.kept} (daemon logs, sink.sqlite3)")
+        return lines
+
+
+def run_round(backend: str, options: Options, postgres_url: str) -> Round:
+    """Run the chaos on one database ("sqlite" or "postgresql") until it drains or times out."""
     rng = random.Random(f"{options.seed}/{backend}")
     with _work_folder(options.keep) as folder, _database(backend, folder, postgres_url) as db:
         config = write_config(folder, options.leads, datetime.now(ZONE).date())
@@ -330,19 +374,25 @@ def run_round(backend: str, options: Options, postgres_url: str) -> bool:
                 chaos = _unleash(daemons, db, sink, options, rng, started)
                 deadline = started + options.deadline
                 drained = _wait_until_drained(daemons, db, chaos, options.leads, deadline)
-                elapsed = time.monotonic() - started
+                seconds = time.monotonic() - started
             finally:
                 for daemon in daemons:
                     daemon.stop()
-            hits = sink.hits
+            struck = sink.hits
         outbox = db.outbox() or []
-        result = figures(
-            options.leads, outbox, read_deliveries(folder / "sink.sqlite3"), chaos, options.window
+        deliveries = read_deliveries(folder / "sink.sqlite3")
+        return Round(
+            backend=backend,
+            daemons=count,
+            options=options,
+            figures=figures(options.leads, outbox, deliveries, chaos, options.window),
+            chaos=chaos,
+            faults_struck=struck,
+            drained=drained,
+            seconds=seconds,
+            undrained="" if drained else _undrained_summary(outbox, options.leads),
+            kept=folder if options.keep else None,
         )
-        _print_round(backend, options, count, result, chaos, hits, outbox, drained, elapsed)
-        if options.keep:
-            print(f"  kept: {folder} (daemon logs, sink.sqlite3)")
-    return result.passed
 
 
 @contextmanager
@@ -365,13 +415,20 @@ def _database(backend: str, folder: Path, postgres_url: str) -> Iterator[ChaosDa
 
 
 def _plan_actions(options: Options, db: ChaosDatabase, rng: random.Random) -> list[str]:
-    outages = [
-        f"outage:{db.outage_kinds[n % len(db.outage_kinds)]}" for n in range(options.outages)
-    ]
-    faults = [f"fault:{fault}" for fault in FAULTS for _ in range(options.faults_each)]
-    actions = ["kill"] * options.kills + outages + faults
-    rng.shuffle(actions)
-    return actions
+    """The actions in the order they will be taken (the list is popped from the end).
+
+    A kill comes first, in the middle of the first batch; then one fault of each kind, while
+    most of the outbox is still to send, so that each strikes before it drains; the rest
+    come in random order.
+    """
+    kinds = db.outage_kinds
+    outages = [f"outage:{kinds[n % len(kinds)]}" for n in range(options.outages)]
+    first = [f"fault:{fault}" for fault in FAULTS] if options.faults_each else []
+    faults = [f"fault:{fault}" for fault in FAULTS for _ in range(options.faults_each - 1)]
+    rest = ["kill"] * (options.kills - 1) + outages + faults
+    rng.shuffle(first)
+    rng.shuffle(rest)
+    return list(reversed(["kill", *first, *rest]))
 
 
 def _unleash(
@@ -382,7 +439,11 @@ def _unleash(
     rng: random.Random,
     started: float,
 ) -> Chaos:
-    """Start the daemons, then carry out the planned actions at random moments."""
+    """Start the daemons, then carry out the planned actions at random moments.
+
+    A kill waits (up to `idle_wait`; the first as long as it takes) for its victim to hold
+    claims, anything else for some daemon to; then it comes a random moment (`aim`) later.
+    """
     chaos = Chaos()
     for daemon in daemons:
         daemon.start()
@@ -391,12 +452,16 @@ def _unleash(
     while actions and time.monotonic() < started + options.deadline:
         time.sleep(rng.uniform(*options.gap))
         _restart_exited(daemons, chaos)
-        if not _wait_for_work_in_hand(daemons, db, options):
+        victim = rng.choice(daemons)
+        aimed_at = [victim] if actions[-1] == "kill" else daemons
+        # The first kill must find its victim mid-batch, however long the start takes.
+        patience = options.deadline if chaos.kills == 0 else options.idle_wait
+        if _wait_for_work_in_hand(aimed_at, db, options.leads, patience) is None:
             break
         time.sleep(rng.uniform(*options.aim))
         action = actions.pop()
         if action == "kill":
-            _kill_one(rng.choice(daemons), db, chaos, rng)
+            _kill(victim, db, chaos, rng)
         elif action.startswith("fault:"):
             sink.arm(action.removeprefix("fault:"))  # type: ignore[arg-type]
         else:
@@ -409,26 +474,22 @@ def _unleash(
     return chaos
 
 
-def _wait_for_work_in_hand(daemons: Sequence[Daemon], db: ChaosDatabase, options: Options) -> bool:
-    """Wait until a live daemon holds claims or a message is due; False if the outbox drained.
-
-    Gives up waiting after `idle_wait` seconds (a stalled outbox is chaos's moment too).
+def _wait_for_work_in_hand(
+    daemons: Sequence[Daemon], db: ChaosDatabase, leads: int, seconds: float
+) -> bool | None:
+    """Whether one of `daemons` came to hold claims within `seconds`; None once the outbox
+    has drained. A stalled outbox is chaos's moment too: False means act all the same.
     """
-    gives_up = time.monotonic() + options.idle_wait
-    while True:
+    gives_up = time.monotonic() + seconds
+    while time.monotonic() < gives_up:
         outbox = db.outbox()
-        if _drained(outbox, options.leads):
-            return False
-        if outbox is None or time.monotonic() >= gives_up:
+        if _drained(outbox, leads):
+            return None
+        workers = {daemon.worker for daemon in daemons if daemon.is_up()}
+        if any(row.status == "sending" and row.claimed_by in workers for row in outbox or ()):
             return True
-        live = {daemon.worker for daemon in daemons if not daemon.exited()}
-        now = datetime.now(UTC)
-        for row in outbox:
-            if row.status == "sending" and row.claimed_by in live:
-                return True
-            if row.status == "pending" and row.send_after and _aware(row.send_after) <= now:
-                return True
         time.sleep(0.1)
+    return False
 
 
 def _aware(moment: datetime) -> datetime:
@@ -436,13 +497,13 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def _kill_one(daemon: Daemon, db: ChaosDatabase, chaos: Chaos, rng: random.Random) -> None:
+def _kill(daemon: Daemon, db: ChaosDatabase, chaos: Chaos, rng: random.Random) -> None:
+    """SIGKILL, then a start again after a moment; counted, and noted as an incident."""
     if daemon.exited():
         daemon.start()
         return
     worker = daemon.worker
-    rows = db.outbox() or []
-    holding = any(row.claimed_by == worker and row.status == "sending" for row in rows)
+    holding = any(row.claimed_by == worker and row.status == "sending" for row in db.outbox() or ())
     daemon.kill()
     moment = time.time()
     chaos.kills += 1
@@ -496,34 +557,6 @@ def _wait_until_drained(
     return _drained(db.outbox(), leads)
 
 
-def _print_round(
-    backend: str,
-    options: Options,
-    daemons: int,
-    result: Figures,
-    chaos: Chaos,
-    hits: dict[str, int],
-    outbox: Sequence[OutboxState],
-    drained: bool,
-    elapsed: float,
-) -> None:
-    outages = ",".join(f"{kind}:{n}" for kind, n in sorted(chaos.outages.items())) or "none"
-    faults = ",".join(f"{fault}:{n}" for fault, n in hits.items())
-    print(
-        f"backend={backend} daemons={daemons} leads={options.leads} seed={options.seed} "
-        f"seconds={elapsed:.0f} drained={'yes' if drained else 'no'}"
-    )
-    print(result.line())
-    print(
-        f"  outside_window={result.outside_window} copies={result.copies} "
-        f"undrained={result.undrained} kills_holding_claims={chaos.kills_holding_claims} "
-        f"restarts_after_exit={chaos.restarts_after_exit} actions_left={chaos.actions_left}"
-    )
-    print(f"  outages={outages} faults={faults}")
-    if not drained:
-        print(f"  not drained: {_undrained_summary(outbox, options.leads)}")
-
-
 def _undrained_summary(outbox: Sequence[OutboxState], leads: int) -> str:
     updates = [row for row in outbox if row.key.startswith("update_request/")]
     waiting = [row for row in updates if row.status not in SETTLED]
@@ -562,8 +595,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     options = _options(args)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    passed = [run_round(backend, options, args.postgres_url) for backend in backends]
-    return 0 if all(passed) else 1
+    passed = True
+    for backend in backends:
+        result = run_round(backend, options, args.postgres_url)
+        print("\n".join(result.report()), flush=True)
+        passed = passed and result.figures.passed
+    return 0 if passed else 1
 
 
 def _options(args: argparse.Namespace) -> Options:
