@@ -79,7 +79,7 @@ class Options:
 
 
 QUICK = Options(
-    leads=40, kills=3, outages=1, faults_each=1, deadline=240.0, idle_wait=5.0, sink_delay=0.1
+    leads=40, kills=3, outages=1, faults_each=1, deadline=300.0, idle_wait=5.0, sink_delay=0.1
 )
 
 
