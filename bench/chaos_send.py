@@ -441,8 +441,9 @@ def _unleash(
 ) -> Chaos:
     """Start the daemons, then carry out the planned actions at random moments.
 
-    A kill waits (up to `idle_wait`; the first as long as it takes) for its victim to hold
-    claims, anything else for some daemon to; then it comes a random moment (`aim`) later.
+    Each action waits (up to `idle_wait`; the first kill as long as it takes) for a daemon to
+    hold claims, then comes a random moment (`aim`) later; a kill picks one of the daemons
+    holding claims, or any daemon when the wait ran out.
     """
     chaos = Chaos()
     for daemon in daemons:
@@ -452,16 +453,15 @@ def _unleash(
     while actions and time.monotonic() < started + options.deadline:
         time.sleep(rng.uniform(*options.gap))
         _restart_exited(daemons, chaos)
-        victim = rng.choice(daemons)
-        aimed_at = [victim] if actions[-1] == "kill" else daemons
-        # The first kill must find its victim mid-batch, however long the start takes.
+        # The first kill must find a daemon mid-batch, however long the start takes.
         patience = options.deadline if chaos.kills == 0 else options.idle_wait
-        if _wait_for_work_in_hand(aimed_at, db, options.leads, patience) is None:
+        busy = _wait_for_work_in_hand(daemons, db, options.leads, patience)
+        if busy is None:
             break
         time.sleep(rng.uniform(*options.aim))
         action = actions.pop()
         if action == "kill":
-            _kill(victim, db, chaos, rng)
+            _kill(rng.choice(busy or daemons), db, chaos, rng)
         elif action.startswith("fault:"):
             sink.arm(action.removeprefix("fault:"))  # type: ignore[arg-type]
         else:
@@ -476,20 +476,20 @@ def _unleash(
 
 def _wait_for_work_in_hand(
     daemons: Sequence[Daemon], db: ChaosDatabase, leads: int, seconds: float
-) -> bool | None:
-    """Whether one of `daemons` came to hold claims within `seconds`; None once the outbox
-    has drained. A stalled outbox is chaos's moment too: False means act all the same.
-    """
+) -> list[Daemon] | None:
+    """The daemons holding claims, as soon as there are any, or [] after `seconds` (a stalled
+    outbox is chaos's moment too); None once the outbox has drained."""
     gives_up = time.monotonic() + seconds
     while time.monotonic() < gives_up:
         outbox = db.outbox()
         if _drained(outbox, leads):
             return None
-        workers = {daemon.worker for daemon in daemons if daemon.is_up()}
-        if any(row.status == "sending" and row.claimed_by in workers for row in outbox or ()):
-            return True
+        claimers = {row.claimed_by for row in outbox or () if row.status == "sending"}
+        busy = [daemon for daemon in daemons if daemon.is_up() and daemon.worker in claimers]
+        if busy:
+            return busy
         time.sleep(0.1)
-    return False
+    return []
 
 
 def _aware(moment: datetime) -> datetime:
