@@ -23,10 +23,10 @@ lead got nothing or a duplicate falls outside that window.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -79,7 +79,7 @@ class Options:
 
 
 QUICK = Options(
-    leads=40, kills=3, outages=1, faults_each=1, deadline=300.0, idle_wait=5.0, sink_delay=0.1
+    leads=40, kills=3, outages=1, faults_each=1, deadline=360.0, idle_wait=5.0, sink_delay=0.1
 )
 
 
@@ -157,8 +157,13 @@ class Daemon:
         self._log = folder / f"{name}.log"
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
+        # The name it claims outbox rows under, as its `started` event gives it.
+        self.worker: str | None = None
+        self._log_from = 0
 
     def start(self) -> None:
+        self._log_from = self._log.stat().st_size if self._log.exists() else 0
+        self.worker = None
         with open(self._log, "ab") as log:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "scheduler.cli.main", "run"],
@@ -170,16 +175,12 @@ class Daemon:
         self.starts += 1
 
     def is_up(self) -> bool:
-        """Running, and past its start: it has logged `started` as often as it was started."""
+        """Running, and past its start: it has logged `started`, naming its worker."""
         if self.process is None or self.process.poll() is not None:
             return False
-        return self._log.read_bytes().count(b'"event": "started"') >= self.starts
-
-    @property
-    def worker(self) -> str:
-        """The worker name the daemon claims outbox rows under (host:pid)."""
-        assert self.process is not None
-        return f"{socket.gethostname()}:{self.process.pid}"
+        if self.worker is None:
+            self.worker = _started_worker(self._log, self._log_from)
+        return self.worker is not None
 
     def exited(self) -> bool:
         return self.process is not None and self.process.poll() is not None
@@ -198,6 +199,16 @@ class Daemon:
             self.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             self.kill()
+
+
+def _started_worker(log: Path, offset: int) -> str | None:
+    """The worker named by the first `started` event in `log` after `offset`, if any yet."""
+    with open(log, "rb") as lines:
+        lines.seek(offset)
+        for line in lines:
+            if b'"event": "started"' in line:
+                return str(json.loads(line)["worker"])
+    return None
 
 
 def daemon_env(config: Path, data: Path, database_url: str, sink: ChaosSink) -> dict[str, str]:

@@ -6,8 +6,9 @@ sent).
 
 `bench/chaos_send.py --quick` is the same run by hand; without --quick it is the long one.
 SQLite always (one daemon); PostgreSQL too (two daemons) when CSP_TEST_DATABASE_URL is set.
-A round lasts a few minutes even when all is well: a refused connection or a 451 puts the
-message back by a minute, and a killed daemon's claims wait for its lease to run out.
+A round lasts about four minutes even when all is well: a killed daemon's claims wait for
+its lease to run out, and a refused connection or a 451 puts messages back by the first
+retry delays (a minute, then two).
 """
 
 from __future__ import annotations
