@@ -436,10 +436,11 @@ def _plan_actions(options: Options, db: ChaosDatabase, rng: random.Random) -> li
     outages = [f"outage:{kinds[n % len(kinds)]}" for n in range(options.outages)]
     first = [f"fault:{fault}" for fault in FAULTS] if options.faults_each else []
     faults = [f"fault:{fault}" for fault in FAULTS for _ in range(options.faults_each - 1)]
-    rest = ["kill"] * (options.kills - 1) + outages + faults
+    opening = ["kill"] if options.kills else []
+    rest = ["kill"] * (options.kills - len(opening)) + outages + faults
     rng.shuffle(first)
     rng.shuffle(rest)
-    return list(reversed(["kill", *first, *rest]))
+    return list(reversed([*opening, *first, *rest]))
 
 
 def _unleash(
@@ -465,7 +466,8 @@ def _unleash(
         time.sleep(rng.uniform(*options.gap))
         _restart_exited(daemons, chaos)
         # The first kill must find a daemon mid-batch, however long the start takes.
-        patience = options.deadline if chaos.kills == 0 else options.idle_wait
+        first_kill = actions[-1] == "kill" and chaos.kills == 0
+        patience = options.deadline if first_kill else options.idle_wait
         busy = _wait_for_work_in_hand(daemons, db, options.leads, patience)
         if busy is None:
             break
