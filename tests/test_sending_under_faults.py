@@ -117,7 +117,7 @@ def test_a_stop_in_the_middle_of_a_batch_sends_nothing_more_and_gives_the_rest_b
 
 
 class _DatabaseGone(Exception):
-    pass
+    """What the database driver raises when the server has gone away."""
 
 
 class _MarksFail:

@@ -300,7 +300,7 @@ class _BodyTracking(smtplib.SMTP):
 
 
 class _BodyTrackingSsl(_BodyTracking, smtplib.SMTP_SSL):
-    pass
+    """The same, over implicit TLS."""
 
 
 _Transmit = Callable[[_BodyTracking], dict[str, tuple[int, bytes]]]

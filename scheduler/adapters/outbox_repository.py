@@ -102,26 +102,13 @@ class OutboxRepository:
     def mark_for_retry(
         self, message_id: int, worker: str, reason: str, send_after: datetime
     ) -> bool:
-        return self._change_claimed(
-            message_id,
-            worker,
-            status=OutboxStatus.PENDING.value,
-            claimed_by=None,
-            last_error=reason,
-            send_after=send_after,
-        )
+        return self._change_claimed(message_id, worker, **_pending_again(reason, send_after))
 
     def mark_acceptance_unknown(
         self, message_id: int, worker: str, reason: str, now: datetime, send_after: datetime
     ) -> bool:
         return self._change_claimed(
-            message_id,
-            worker,
-            status=OutboxStatus.PENDING.value,
-            claimed_by=None,
-            last_error=reason,
-            send_after=send_after,
-            acceptance_unknown_at=now,
+            message_id, worker, **_pending_again(reason, send_after), acceptance_unknown_at=now
         )
 
     def mark_assumed_sent(self, message_id: int, worker: str, now: datetime, reason: str) -> bool:
@@ -243,6 +230,16 @@ class OutboxRepository:
                 .distinct()
             )
         )
+
+
+def _pending_again(reason: str, send_after: datetime) -> dict[str, Any]:
+    """The claim given up, to be tried again from `send_after`, with why."""
+    return {
+        "status": OutboxStatus.PENDING.value,
+        "claimed_by": None,
+        "last_error": reason,
+        "send_after": send_after,
+    }
 
 
 def _to_row(message: OutboxMessage) -> OutboxRow:
