@@ -3,7 +3,7 @@ claimed message made only by the worker that holds it, as the conditional SQL up
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -31,8 +31,9 @@ class InMemoryOutbox:
         self._insert(row)
         return True
 
-    def add_new(self, message: OutboxMessage) -> None:
-        self._insert(OutboxRow(_stored(message)))  # a duplicate key fails at commit
+    def add_new(self, *messages: OutboxMessage) -> None:
+        for message in messages:
+            self._insert(OutboxRow(_stored(message)))  # a duplicate key fails at commit
 
     def _insert(self, row: OutboxRow) -> None:
         row_id = self._table.next_id()
@@ -164,9 +165,17 @@ class InMemoryOutbox:
     def by_token(self, token: str) -> OutboxMessage | None:
         return self._newest(lambda m: m.token == token)
 
+    def with_tokens(self, tokens: Collection[str]) -> dict[str, OutboxMessage]:
+        found = {t: self.by_token(t) for t in set(tokens)}
+        return {t: m for t, m in found.items() if m is not None}
+
     def by_message_ids(self, message_ids: Sequence[str]) -> OutboxMessage | None:
         wanted = set(message_ids)
         return self._newest(lambda m: m.message_id in wanted) if wanted else None
+
+    def with_message_ids(self, message_ids: Collection[str]) -> dict[str, OutboxMessage]:
+        found = {i: self.by_message_ids([i]) for i in set(message_ids)}
+        return {i: m for i, m in found.items() if m is not None}
 
     def _newest(self, matches: Callable[[OutboxMessage], bool]) -> OutboxMessage | None:
         return next((m for m in reversed(self._messages()) if matches(m)), None)

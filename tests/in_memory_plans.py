@@ -3,7 +3,7 @@ SQLAlchemy repository stores and archives them."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -188,18 +188,20 @@ class InMemoryPlanStore:
             if m.completed_at is not None and m.action_id in refs
         )
 
-    def complete_milestones(self, plan_id: int | None, action_ref: str, now: datetime) -> list[str]:
+    def complete_milestones(
+        self, plan_id: int | None, action_refs: Collection[str], now: datetime
+    ) -> list[tuple[str, str]]:
         actions = {
-            i
+            i: a.action.ref
             for i, a in self._tx.rows(self._db.actions)
-            if a.plan_id == plan_id and a.action.ref == action_ref and a.archived_at is None
+            if a.plan_id == plan_id and a.action.ref in action_refs and a.archived_at is None
         }
-        labels = []
+        completed = []
         for m_id, row in self._tx.rows(self._db.milestones):
             if row.action_id in actions and row.completed_at is None:
                 self._tx.put(self._db.milestones, m_id, replace(row, completed_at=utc(now)))
-                labels.append(row.label)
-        return labels
+                completed.append((actions[row.action_id], row.label))
+        return completed
 
     def save_meetings(self, meetings: Sequence[Meeting]) -> None:
         existing = {m.date: i for i, m in self._tx.rows(self._db.meetings)}

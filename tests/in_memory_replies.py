@@ -65,6 +65,9 @@ class InMemoryInbound:
         self._tx.put(self._table, row_id, replace(row, message=replace(row.message, id=row_id)))
         return row_id
 
+    def add_all(self, messages: Sequence[ArrivedMessage]) -> list[int | None]:
+        return [self.add(message) for message in messages]
+
     def get(self, inbound_id: int) -> StoredMessage | None:
         row = self._tx.get(self._table, inbound_id)
         return None if row is None else row.message
@@ -80,6 +83,14 @@ class InMemoryInbound:
 
     def take_new(self, inbound_id: int) -> bool:
         return self._move_new(inbound_id, status=InboundStatus.PROCESSING)
+
+    def take_new_all(self, inbound_ids: Collection[int]) -> list[StoredMessage]:
+        taken = [i for i in sorted(set(inbound_ids)) if self.take_new(i)]
+        return [message for i in taken if (message := self.get(i)) is not None]
+
+    def record_outcomes(self, outcomes: Sequence[tuple[int, Outcome]], now: datetime) -> None:
+        for inbound_id, outcome in outcomes:
+            self.record_outcome(inbound_id, outcome, now)
 
     def record_outcome(self, inbound_id: int, outcome: Outcome, now: datetime) -> None:
         row = self._tx.get(self._table, inbound_id)
@@ -98,21 +109,29 @@ class InMemoryInbound:
         )
 
     def send_to_review(self, inbound_id: int, reason: str, now: datetime) -> bool:
-        return self._move_new(
+        return self._move_unfinished(
             inbound_id, status=InboundStatus.REVIEW, review_reason=reason, processed_at=utc(now)
         )
 
-    def _move_new(
+    def _move_new(self, inbound_id: int, *, status: InboundStatus) -> bool:
+        """A change only a message still `new` takes (a conditional update)."""
+        return self._move_unfinished(inbound_id, status=status, only_new=True)
+
+    def _move_unfinished(
         self,
         inbound_id: int,
         *,
         status: InboundStatus,
         review_reason: str | None = None,
         processed_at: datetime | None = None,
+        only_new: bool = False,
     ) -> bool:
-        """A change only a message still `new` takes (a conditional update)."""
+        """A change only a message still `new` (or taken by this transaction) takes."""
         row = self._tx.get(self._table, inbound_id)
-        if row is None or row.message.status != InboundStatus.NEW:
+        unfinished = (
+            (InboundStatus.NEW,) if only_new else (InboundStatus.NEW, InboundStatus.PROCESSING)
+        )
+        if row is None or row.message.status not in unfinished:
             return False
         message = replace(row.message, status=status)
         if review_reason is not None:
@@ -245,6 +264,10 @@ class InMemoryUpdates:
         if not any((r.meeting, r.address) == (meeting, address) for _, r in self._tx.rows(table)):
             check_length(address, 320, "replies.address")
             self._tx.insert(table, ReplyRow(meeting, address, utc(now)))
+
+    def record_replies(self, replies: Collection[tuple[date, str]], now: datetime) -> None:
+        for meeting, address in sorted(set(replies)):
+            self.record_reply(meeting, address, now)
 
     def replied(self) -> frozenset[tuple[str, str]]:
         return frozenset(

@@ -195,13 +195,13 @@ def test_a_unit_of_work_goes_on_in_a_new_transaction_after_a_commit(
         assert uow.outbox.keys() == {"kept"}
 
 
-def test_a_commit_that_would_repeat_a_unique_key_is_a_write_conflict(
+def test_a_write_that_would_repeat_a_unique_key_is_a_write_conflict(
     uow_factory: UowFactory,
 ) -> None:
     _add(uow_factory, _message("a"))
     with uow_factory() as uow:
-        uow.outbox.add_new(_message("a"))
-        with pytest.raises(WriteConflict):
+        with pytest.raises(WriteConflict):  # at once, or at commit
+            uow.outbox.add_new(_message("a"))
             uow.commit()
         uow.rollback()
         assert uow.outbox.keys() == {"a"}
@@ -210,10 +210,9 @@ def test_a_commit_that_would_repeat_a_unique_key_is_a_write_conflict(
 def test_an_update_for_a_message_never_stored_is_a_write_conflict(
     uow_factory: UowFactory,
 ) -> None:
-    with uow_factory() as uow:
+    with uow_factory() as uow, pytest.raises(WriteConflict):  # at once, or at commit
         uow.updates.add_all([_update("3.1.1", inbound_id=999_999, plan_id=None)])
-        with pytest.raises(WriteConflict):
-            uow.commit()
+        uow.commit()
 
 
 def test_times_come_back_in_utc(uow_factory: UowFactory) -> None:
@@ -399,6 +398,11 @@ def test_our_emails_are_found_by_token_and_by_the_newest_of_their_message_ids(
         found = uow.outbox.by_message_ids(["<1@csp>", "<2@csp>", "<other@x>"])
         assert found is not None and found.key == "chaser"
         assert uow.outbox.by_token("nope") is None and uow.outbox.by_message_ids([]) is None
+        by_token = uow.outbox.with_tokens(["tok1", "tok2", "nope"])
+        by_id = uow.outbox.with_message_ids(["<1@csp>", "<other@x>"])
+        assert {t: m.key for t, m in by_token.items()} == {"tok1": "request", "tok2": "chaser"}
+        assert {i: m.key for i, m in by_id.items()} == {"<1@csp>": "request"}
+        assert uow.outbox.with_tokens([]) == {} == uow.outbox.with_message_ids([])
 
 
 def test_the_meetings_an_email_kind_was_sent_for(uow_factory: UowFactory) -> None:
@@ -426,6 +430,54 @@ def test_a_message_is_stored_once_under_its_dedupe_key(uow_factory: UowFactory) 
     with uow_factory() as uow:
         stored = uow.inbound.by_dedupe_key("<reply@x>")
         assert stored is not None and (stored.id, stored.status) == (first, InboundStatus.NEW)
+
+
+def test_many_messages_are_stored_in_one_go_each_key_once(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        earlier = uow.inbound.add(_arrived("<b@x>"))
+        uow.commit()
+    with uow_factory() as uow:
+        ids = uow.inbound.add_all([_arrived("<a@x>"), _arrived("<b@x>"), _arrived("<a@x>")])
+        assert uow.inbound.add_all([]) == []
+        uow.commit()
+    assert ids[0] is not None and ids[1:] == [None, None]
+    with uow_factory() as uow:
+        stored = {m.dedupe_key: m.id for m in uow.inbound.with_status(InboundStatus.NEW)}
+    assert stored == {"<a@x>": ids[0], "<b@x>": earlier}
+
+
+def test_messages_are_taken_together_once_and_their_outcomes_written_together(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        a, b, c = uow.inbound.add_all([_arrived("<a@x>"), _arrived("<b@x>"), _arrived("<c@x>")])
+        assert a is not None and b is not None and c is not None
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.inbound.take_new(c)
+        taken = uow.inbound.take_new_all([b, a, c, 999])
+        assert [(m.id, m.dedupe_key, m.status) for m in taken] == [
+            (a, "<a@x>", InboundStatus.PROCESSING),
+            (b, "<b@x>", InboundStatus.PROCESSING),
+        ]
+        assert taken[0].received_at == NOW and uow.inbound.take_new_all([a, b]) == []
+        uow.inbound.record_outcomes(
+            [
+                (a, Outcome(InboundStatus.PROCESSED, "reply")),
+                (c, Outcome(InboundStatus.PROCESSED, "bounce")),
+            ],
+            NOW,
+        )
+        assert uow.inbound.send_to_review(b, "matches no email we sent", NOW)  # taken here
+        uow.commit()
+    with uow_factory() as uow:
+        done = {m.id: (m.status, m.classification) for m in uow.inbound.with_status(*InboundStatus)}
+        assert not uow.inbound.send_to_review(a, "too late", NOW)
+    assert done == {
+        a: (InboundStatus.PROCESSED, "reply"),
+        b: (InboundStatus.REVIEW, None),
+        c: (InboundStatus.PROCESSED, "bounce"),
+    }
 
 
 def test_a_new_message_is_taken_once_and_given_back_when_not_committed(
@@ -543,8 +595,8 @@ def test_the_latest_update_of_an_action_is_looked_up_within_its_own_plan(
 def test_one_update_per_action_and_message(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         inbound_id = uow.inbound.add(_arrived("<reply@x>"))
-        uow.updates.add_all([_update("3.1.1", inbound_id=inbound_id, plan_id=None)] * 2)
-        with pytest.raises(WriteConflict):
+        with pytest.raises(WriteConflict):  # at once, or at commit
+            uow.updates.add_all([_update("3.1.1", inbound_id=inbound_id, plan_id=None)] * 2)
             uow.commit()
 
 
@@ -553,8 +605,19 @@ def test_a_leads_reply_is_recorded_once_per_meeting(uow_factory: UowFactory) -> 
         uow.updates.record_reply(MEETING, "lead@example.org", NOW)
         uow.updates.record_reply(MEETING, "lead@example.org", NOW + timedelta(hours=1))
         uow.commit()
+    later = MEETING + timedelta(days=90)
     with uow_factory() as uow:
-        assert uow.updates.replied() == {(MEETING.isoformat(), "lead@example.org")}
+        uow.updates.record_replies(
+            [(MEETING, "lead@example.org"), (later, "lead@example.org"), (MEETING, "b@x.org")] * 2,
+            NOW,
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.updates.replied() == {
+            (MEETING.isoformat(), "lead@example.org"),
+            (later.isoformat(), "lead@example.org"),
+            (MEETING.isoformat(), "b@x.org"),
+        }
 
 
 # Plans
@@ -601,10 +664,11 @@ def test_completing_an_action_meets_its_milestones_in_its_own_plan_only(
     with uow_factory() as uow:
         uow.plans.save(this_year, "a.yaml", NOW)
         uow.plans.save(next_year, "b.yaml", NOW)
-        labels = uow.plans.complete_milestones(uow.plans.id_of(this_year.name), "3.1.4", NOW)
-        again = uow.plans.complete_milestones(uow.plans.id_of(this_year.name), "3.1.4", NOW)
+        plan_id = uow.plans.id_of(this_year.name)
+        done = uow.plans.complete_milestones(plan_id, ["3.1.4", "9.9.9"], NOW)
+        again = uow.plans.complete_milestones(plan_id, ["3.1.4"], NOW)
         uow.commit()
-    assert (sorted(labels), again) == (["MARAC Review", "Mapping"], [])
+    assert (sorted(done), again) == ([("3.1.4", "MARAC Review"), ("3.1.4", "Mapping")], [])
     with uow_factory() as uow:
         assert uow.plans.completed_milestones(this_year.name) == {
             ("3.1.4", "Mapping"),

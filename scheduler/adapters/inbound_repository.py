@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import Table, case, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -14,7 +16,7 @@ from scheduler.adapters.orm import (
     AwayNoticeRow,
     InboundRow,
 )
-from scheduler.adapters.rows import insert_unless_exists
+from scheduler.adapters.rows import insert_new_rows
 from scheduler.domain.replies.records import (
     ArrivedMessage,
     AwayNotice,
@@ -37,19 +39,14 @@ class InboundRepository:
         return self.session.connection()
 
     def add(self, message: ArrivedMessage) -> int | None:
-        row = InboundRow(
-            dedupe_key=message.dedupe_key,
-            message_id=message.message_id,
-            raw=message.raw,
-            received_at=message.received_at,
-            source=message.source,
-            status=InboundStatus.NEW.value,
-            from_address=message.from_address,
-            subject=message.subject,
-            problems=list(message.problems),
-            authentication_results=message.authentication_results,
-        )
-        return row.id if insert_unless_exists(self.session, row) else None
+        return self.add_all([message])[0]
+
+    def add_all(self, messages: Sequence[ArrivedMessage]) -> list[int | None]:
+        ids = insert_new_rows(self._core(), _TABLE, [_values(m) for m in messages], "dedupe_key")
+        added: list[int | None] = []
+        for message in messages:  # a key repeated in `messages` is stored for its first only
+            added.append(ids.pop(message.dedupe_key, None))
+        return added
 
     def get(self, inbound_id: int) -> StoredMessage | None:
         row = self.session.get(InboundRow, inbound_id)
@@ -63,30 +60,64 @@ class InboundRepository:
         return self.session.scalar(select(InboundRow.raw).where(InboundRow.id == inbound_id))
 
     def take_new(self, inbound_id: int) -> bool:
-        """Move a stored message from `new` to `processing` in this transaction, if still new.
+        return bool(self.take_new_all([inbound_id]))
 
-        As the transaction's first write it locks the row: a second poller waits, then finds
-        it no longer new. Never committed as such: the same transaction sets the outcome.
+    def take_new_all(self, inbound_ids: Collection[int]) -> list[StoredMessage]:
+        """Move stored messages from `new` to `processing` in this transaction, those still new.
+
+        As the transaction's first write it locks the rows: a second poller waits, then finds
+        them no longer new. Never committed as such: the same transaction sets the outcome.
         """
+        if not inbound_ids:
+            return []
+        table = _TABLE
         result = self._core().execute(
             update(InboundRow)
-            .where(InboundRow.id == inbound_id, InboundRow.status == InboundStatus.NEW.value)
+            .where(
+                InboundRow.id.in_(list(inbound_ids)),
+                InboundRow.status == InboundStatus.NEW.value,
+            )
             .values(status=InboundStatus.PROCESSING.value)
+            .returning(*(table.c[name] for name in _STORED_COLUMNS))
         )
-        return result.rowcount == 1
+        taken = [
+            StoredMessage(**{**row._asdict(), "status": InboundStatus(row.status)})
+            for row in result
+        ]
+        return sorted(taken, key=lambda m: m.id)
 
     def record_outcome(self, inbound_id: int, outcome: Outcome, now: datetime) -> None:
-        row = self.session.get(InboundRow, inbound_id)
-        assert row is not None, f"inbound message {inbound_id} vanished"
-        row.status, row.processed_at = outcome.status.value, now
-        row.classification, row.away_until = outcome.classification, outcome.away_until
-        if outcome.outbox_id is not None:
-            row.outbox_id = outcome.outbox_id
+        self.record_outcomes([(inbound_id, outcome)], now)
+
+    def record_outcomes(self, outcomes: Sequence[tuple[int, Outcome]], now: datetime) -> None:
+        """One statement for each kind of outcome, rather than one for each message."""
+        alike: dict[tuple[str, str | None, date | None], dict[int, int | None]] = {}
+        for inbound_id, outcome in outcomes:
+            kind = (outcome.status.value, outcome.classification, outcome.away_until)
+            alike.setdefault(kind, {})[inbound_id] = outcome.outbox_id
+        for (status, classification, away_until), members in alike.items():
+            answered = {i: o for i, o in members.items() if o is not None}
+            outbox_id = (
+                case(answered, value=InboundRow.id, else_=InboundRow.outbox_id)
+                if answered
+                else InboundRow.outbox_id
+            )
+            self._core().execute(
+                update(InboundRow)
+                .where(InboundRow.id.in_(list(members)))
+                .values(
+                    status=status,
+                    processed_at=now,
+                    classification=classification,
+                    away_until=away_until,
+                    outbox_id=outbox_id,
+                )
+            )
 
     def send_to_review(self, inbound_id: int, reason: str, now: datetime) -> bool:
         result = self._core().execute(
             update(InboundRow)
-            .where(InboundRow.id == inbound_id, InboundRow.status == InboundStatus.NEW.value)
+            .where(InboundRow.id == inbound_id, InboundRow.status.in_(_UNFINISHED))
             .values(status=InboundStatus.REVIEW.value, review_reason=reason, processed_at=now)
         )
         return result.rowcount == 1
@@ -178,6 +209,39 @@ class InboundRepository:
     def away_for_meeting(self, meeting: date) -> list[AwayNotice]:
         rows = self.session.scalars(select(AwayNoticeRow).where(AwayNoticeRow.meeting == meeting))
         return [AwayNotice(r.address, r.meeting, r.received_at, r.away_until) for r in rows]
+
+
+_TABLE = cast(Table, InboundRow.__table__)  # a declarative class's table is a Table
+
+# Processing is never committed: a message seen in it was taken by this very transaction.
+_UNFINISHED = (InboundStatus.NEW.value, InboundStatus.PROCESSING.value)
+
+_STORED_COLUMNS = (
+    "id",
+    "dedupe_key",
+    "message_id",
+    "received_at",
+    "status",
+    "classification",
+    "from_address",
+    "subject",
+    "review_reason",
+)
+
+
+def _values(message: ArrivedMessage) -> dict[str, Any]:
+    return {
+        "dedupe_key": message.dedupe_key,
+        "message_id": message.message_id,
+        "raw": message.raw,
+        "received_at": message.received_at,
+        "source": message.source,
+        "status": InboundStatus.NEW.value,
+        "from_address": message.from_address,
+        "subject": message.subject,
+        "problems": list(message.problems),
+        "authentication_results": message.authentication_results,
+    }
 
 
 def _to_record(row: InboundRow) -> StoredMessage:

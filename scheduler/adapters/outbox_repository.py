@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import OutboxRow
-from scheduler.adapters.rows import insert_unless_exists
+from scheduler.adapters.rows import insert_all, insert_unless_exists
 from scheduler.domain.schedule.notification import MilestoneRef, NotificationKind
 from scheduler.domain.schedule.outbox import (
     AcknowledgementContext,
@@ -40,8 +40,8 @@ class OutboxRepository:
     def add(self, message: OutboxMessage) -> bool:
         return insert_unless_exists(self.session, _to_row(message))
 
-    def add_new(self, message: OutboxMessage) -> None:
-        self.session.add(_to_row(message))
+    def add_new(self, *messages: OutboxMessage) -> None:
+        insert_all(self.session, OutboxRow, [_values(m) for m in messages])
 
     def claim(
         self, worker: str, now: datetime, lease: timedelta, limit: int
@@ -173,18 +173,29 @@ class OutboxRepository:
         return None if row is None else _to_record(row)
 
     def by_token(self, token: str) -> OutboxMessage | None:
-        return self._first(OutboxRow.token == token)
+        return self.with_tokens([token]).get(token)
+
+    def with_tokens(self, tokens: Collection[str]) -> dict[str, OutboxMessage]:
+        if not tokens:
+            return {}
+        rows = self.session.scalars(
+            select(OutboxRow).where(OutboxRow.token.in_(list(tokens))).order_by(OutboxRow.id)
+        )
+        return {row.token: _to_record(row) for row in rows if row.token}  # newest last: kept
 
     def by_message_ids(self, message_ids: Sequence[str]) -> OutboxMessage | None:
-        if not message_ids:
-            return None
-        return self._first(OutboxRow.message_id.in_(list(message_ids)))
+        found = self.with_message_ids(message_ids).values()
+        return max(found, key=lambda m: m.id or 0, default=None)
 
-    def _first(self, condition: ColumnElement[bool]) -> OutboxMessage | None:
-        row = self.session.scalar(
-            select(OutboxRow).where(condition).order_by(OutboxRow.id.desc()).limit(1)
+    def with_message_ids(self, message_ids: Collection[str]) -> dict[str, OutboxMessage]:
+        if not message_ids:
+            return {}
+        rows = self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.message_id.in_(list(message_ids)))
+            .order_by(OutboxRow.id)
         )
-        return None if row is None else _to_record(row)
+        return {row.message_id: _to_record(row) for row in rows if row.message_id}
 
     def with_status(self, *statuses: OutboxStatus) -> list[OutboxMessage]:
         rows = self.session.scalars(
@@ -243,9 +254,13 @@ def _pending_again(reason: str, send_after: datetime) -> dict[str, Any]:
 
 
 def _to_row(message: OutboxMessage) -> OutboxRow:
+    return OutboxRow(**_values(message))
+
+
+def _values(message: OutboxMessage) -> dict[str, Any]:
     rendering = message.rendering
     ack = message.acknowledgement
-    return OutboxRow(
+    return dict(
         key=message.key,
         kind=message.kind.value,
         status=message.status.value,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -183,21 +183,25 @@ class PlanRepository:
         )
         return frozenset((ref, label) for ref, label in rows)
 
-    def complete_milestones(self, plan_id: int | None, action_ref: str, now: datetime) -> list[str]:
-        """Mark every open milestone of the plan's action complete; returns their labels."""
-        rows = self.session.scalars(
-            select(MilestoneRow)
+    def complete_milestones(
+        self, plan_id: int | None, action_refs: Collection[str], now: datetime
+    ) -> list[tuple[str, str]]:
+        """Mark every open milestone of the plan's actions complete; (ref, label) of each."""
+        if not action_refs:
+            return []
+        rows = self.session.execute(
+            select(MilestoneRow, ActionRow.ref)
             .join(MilestoneRow.action)
             .where(
                 ActionRow.plan_id == plan_id,
-                ActionRow.ref == action_ref,
+                ActionRow.ref.in_(list(action_refs)),
                 ActionRow.archived_at.is_(None),
                 MilestoneRow.completed_at.is_(None),
             )
         ).all()
-        for m_row in rows:
+        for m_row, _ in rows:
             m_row.completed_at = now
-        return [m.label for m in rows]
+        return [(ref, m.label) for m, ref in rows]
 
     def save_meetings(self, meetings: Sequence[Meeting]) -> None:
         existing = {m.date: m for m in self.session.scalars(select(MeetingRow))}

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from scheduler.domain.errors import WriteConflict
 
 
 def insert_unless_exists(session: Session, row: object) -> bool:
@@ -15,3 +23,36 @@ def insert_unless_exists(session: Session, row: object) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+def insert_all(session: Session, entity: type[Any], rows: Sequence[dict[str, Any]]) -> None:
+    """Insert many rows at once, as few multi-row statements (the ORM's bulk insert).
+
+    They are written now, not at the next flush, so a clash is a `WriteConflict` here.
+    """
+    if not rows:
+        return
+    try:
+        session.execute(insert(entity), list(rows))
+    except IntegrityError as exc:
+        raise WriteConflict(str(exc.orig)) from exc
+
+
+def insert_new_rows(
+    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str
+) -> dict[Any, int]:
+    """Insert many rows in one statement, skipping those whose unique `key` exists already.
+
+    Returns the id of each row inserted, by its key: a key missing from the answer was there
+    before (or repeated in `rows`, where the first of them is the one inserted).
+    """
+    if not rows:
+        return {}
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(table)
+        .on_conflict_do_nothing(index_elements=[key])
+        .returning(table.c.id, table.c[key])
+    )
+    # Many parameter sets: SQLAlchemy sends them as few multi-row statements, compiled once.
+    return {row_key: row_id for row_id, row_key in connection.execute(statement, list(rows))}

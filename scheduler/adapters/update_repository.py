@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import AuditRow, PlanRow, ReplyRow, UpdateRow
+from scheduler.adapters.rows import insert_all
 from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.records import RecordedUpdate
 
@@ -19,25 +20,26 @@ class UpdateRepository:
         self.session = session
 
     def add_all(self, updates: Sequence[RecordedUpdate]) -> None:
-        self.session.add_all(
-            UpdateRow(
-                inbound_id=u.inbound_id,
-                plan_id=u.plan_id,
-                ref=u.ref,
-                status=u.status.value if u.status else None,
-                text=u.text,
-                received_at=u.received_at,
-                sender=u.sender,
-                lead_name=u.lead_name,
-                meeting=u.meeting,
-                unstructured=u.unstructured,
-                private=u.private,
-                held_for_review=u.held_for_review,
-                personal_data_kinds=list(u.personal_data_kinds),
-                released_at=u.released_at,
-            )
+        rows = [
+            {
+                "inbound_id": u.inbound_id,
+                "plan_id": u.plan_id,
+                "ref": u.ref,
+                "status": u.status.value if u.status else None,
+                "text": u.text,
+                "received_at": u.received_at,
+                "sender": u.sender,
+                "lead_name": u.lead_name,
+                "meeting": u.meeting,
+                "unstructured": u.unstructured,
+                "private": u.private,
+                "held_for_review": u.held_for_review,
+                "personal_data_kinds": list(u.personal_data_kinds),
+                "released_at": u.released_at,
+            }
             for u in updates
-        )
+        ]
+        insert_all(self.session, UpdateRow, rows)
 
     def latest_by_ref(
         self, plan_name: str, refs: Collection[str] | None = None
@@ -89,11 +91,22 @@ class UpdateRepository:
         )
 
     def record_reply(self, meeting: date, address: str, now: datetime) -> None:
-        exists = self.session.scalar(
-            select(ReplyRow.id).where(ReplyRow.meeting == meeting, ReplyRow.address == address)
+        self.record_replies([(meeting, address)], now)
+
+    def record_replies(self, replies: Collection[tuple[date, str]], now: datetime) -> None:
+        wanted = set(replies)
+        if not wanted:
+            return
+        known = self.session.execute(
+            select(ReplyRow.meeting, ReplyRow.address).where(
+                ReplyRow.meeting.in_({m for m, _ in wanted}),
+                ReplyRow.address.in_({a for _, a in wanted}),
+            )
         )
-        if exists is None:
-            self.session.add(ReplyRow(meeting=meeting, address=address, first_received_at=now))
+        wanted -= {(m, a) for m, a in known}
+        self.session.add_all(
+            ReplyRow(meeting=m, address=a, first_received_at=now) for m, a in sorted(wanted)
+        )
 
     def replied(self) -> frozenset[tuple[str, str]]:
         rows = self.session.execute(select(ReplyRow.meeting, ReplyRow.address))

@@ -3,40 +3,27 @@
 Every message is committed to `inbound_messages` before anything else is done with it, keyed
 by its Message-ID (or a content hash), so fetching it twice or crashing half-way records each
 reply once. Whatever cannot be understood is kept for a person ("Needs review"), never dropped.
+
+A poll's messages are stored in one transaction and processed in one more: a few statements
+for the lot rather than a dozen for each. Should processing them together fail, each is
+processed again on its own, so one bad message never holds up the others.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from scheduler.domain.plan.model import Plan
-from scheduler.domain.replies.authentication import authentication_failure
-from scheduler.domain.replies.classification import MessageClass
 from scheduler.domain.replies.inbound import InboundMessage, read_message
-from scheduler.domain.replies.personal_data import find_personal_data
-from scheduler.domain.replies.progress import Status
-from scheduler.domain.replies.reading import MessageReading, understand_read
-from scheduler.domain.replies.records import (
-    ArrivedMessage,
-    InboundStatus,
-    Outcome,
-    ReceivedAttachment,
-    RecordedUpdate,
-    StoredMessage,
-)
-from scheduler.domain.schedule.notification import Notification, NotificationKind
-from scheduler.domain.schedule.outbox import AcknowledgementContext, OutboxMessage
-from scheduler.domain.schedule.recipients import lead_email_key
-from scheduler.domain.schedule.reply_window import late_reason, replies_close_at
+from scheduler.domain.replies.records import ArrivedMessage, InboundStatus, StoredMessage
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration
-from scheduler.services.email_rendering import new_outbox_message
 from scheduler.services.plans import sync_configuration
+from scheduler.services.reply_recording import Recording, Requests, Review, record_message
 from scheduler.services.unit_of_work import UnitOfWork
 
 
@@ -59,52 +46,84 @@ class IngestResult:
         return cls(message.id, message.status, True, message.classification, message.review_reason)
 
 
-class _Review(Exception):
-    """This message needs a person: the reason goes to the coordinator."""
-
-
 def ingest_raw(
     services: Services, raw: bytes, now: datetime, *, source: str = "imap"
 ) -> IngestResult:
     """Store one raw message, then process it unless it was already processed."""
-    message = read_message(raw)
-    key = dedupe_key(message)
+    return ingest_all(services, [raw], now, source=source)[0]
+
+
+def ingest_all(
+    services: Services, raws: Sequence[bytes], now: datetime, *, source: str = "imap"
+) -> list[IngestResult]:
+    """Store raw messages in one transaction, then process those not yet processed; a result
+    for each, in order. A message repeated in `raws` is stored and processed once."""
+    messages = [read_message(raw) for raw in raws]
+    stored_as, finished = _store_all(services, messages, raws, now, source)
+    waiting = {i: m for i, m in zip(stored_as, messages, strict=True) if i not in finished}
+    results = {**finished, **process_all(services, list(waiting), now, waiting)}
+    answered: set[int] = set()
+    in_order = []
+    for inbound_id in stored_as:
+        result = results[inbound_id]
+        in_order.append(replace(result, duplicate=True) if inbound_id in answered else result)
+        answered.add(inbound_id)
+    return in_order
+
+
+def _store_all(
+    services: Services,
+    messages: Sequence[InboundMessage],
+    raws: Sequence[bytes],
+    now: datetime,
+    source: str,
+) -> tuple[list[int], dict[int, IngestResult]]:
+    """The id each message is stored under, and the results of those finished before."""
+    arrived = [
+        _arrived(message, dedupe_key(message), raw, now, source)
+        for message, raw in zip(messages, raws, strict=True)
+    ]
     with services.uow_factory() as uow:
-        inbound_id = uow.inbound.add(_arrived(message, key, raw, now, source))
-        duplicate = inbound_id is None  # the usual case, a new message, in one statement
-        if duplicate:
-            key, inbound_id = _stored_under(uow, message, key, raw, now, source)
+        added = uow.inbound.add_all(arrived)  # the usual case, all new, in one statement
+        stored_as: list[int] = []
+        seen_before: list[tuple[int, str | None]] = []
+        for message, raw, item, new_id in zip(messages, raws, arrived, added, strict=True):
+            inbound_id = new_id or _stored_under(uow, message, item.dedupe_key, raw, now, source)
+            assert inbound_id is not None
+            if new_id is None:
+                seen_before.append((inbound_id, message.message_id))
+            stored_as.append(inbound_id)
         uow.commit()
-        assert inbound_id is not None
-        if duplicate:
+        finished: dict[int, IngestResult] = {}
+        for inbound_id, message_id in seen_before:
             stored = uow.inbound.get(inbound_id)
             assert stored is not None
             if stored.status is not InboundStatus.NEW:
-                return IngestResult.already(stored)
-    if duplicate:
-        log_event("inbound_resumed", inbound_id=inbound_id, message_id=message.message_id)
-    return process_inbound(services, inbound_id, now, message)
+                finished[inbound_id] = IngestResult.already(stored)
+            elif inbound_id not in added:
+                log_event("inbound_resumed", inbound_id=inbound_id, message_id=message_id)
+    return stored_as, finished
 
 
 def _stored_under(
     uow: UnitOfWork, message: InboundMessage, key: str, raw: bytes, now: datetime, source: str
-) -> tuple[str, int | None]:
-    """The key and id a message already stored under `key` is kept under.
+) -> int | None:
+    """The id a message already stored under `key` is kept under.
 
     Another message under a reused Message-ID is kept too, under a key of its own.
     """
     stored = uow.inbound.by_dedupe_key(key)
     if stored is None or not _content_differs(uow, stored.id, message):
-        return key, stored.id if stored else None
+        return stored.id if stored else None
     key = f"{key}#{message.content_hash[:16]}"
     stored = uow.inbound.by_dedupe_key(key)
     if stored is not None:
-        return key, stored.id
+        return stored.id
     inbound_id = uow.inbound.add(_arrived(message, key, raw, now, source))
     if inbound_id is None:  # stored meanwhile by another poller
         stored = uow.inbound.by_dedupe_key(key)
         inbound_id = stored.id if stored else None
-    return key, inbound_id
+    return inbound_id
 
 
 # Keys stay well inside the audit log's subject column (500), which a Message-ID (up to 998)
@@ -146,39 +165,111 @@ def _arrived(
 def process_inbound(
     services: Services, inbound_id: int, now: datetime, message: InboundMessage | None = None
 ) -> IngestResult:
-    """Process a stored message in one transaction; any failure sends it to review.
+    """Process one stored message (see `process_all`)."""
+    known = {inbound_id: message} if message is not None else {}
+    return process_all(services, [inbound_id], now, known)[inbound_id]
 
-    The transaction starts by taking the message from `new`, so of two pollers processing it at
-    once one does the work and the other finds it done.
+
+def process_all(
+    services: Services,
+    inbound_ids: Sequence[int],
+    now: datetime,
+    messages: Mapping[int, InboundMessage] | None = None,
+) -> dict[int, IngestResult]:
+    """Process stored messages in one transaction; one that cannot be goes to review.
+
+    The transaction starts by taking the messages from `new`, so of two pollers processing
+    them at once one does the work and the other finds it done.
     """
+    if not inbound_ids:
+        return {}
     config = services.config.current()
     sync_configuration(services, config, now)
     try:
         with services.uow_factory() as uow:
-            taken = uow.inbound.take_new(inbound_id)
-            stored = uow.inbound.get(inbound_id)
-            assert stored is not None
-            if not taken:
-                return IngestResult.already(stored)
-            if message is None:  # resumed after a crash: read it again from what was stored
-                raw = uow.inbound.raw_of(inbound_id)
-                assert raw is not None
-                message = read_message(raw)
-            result = _process(services, config, uow, stored, now, message)
+            taken = uow.inbound.take_new_all(inbound_ids)
+            read = {m.id: messages.get(m.id) if messages else None for m in taken}
+            for stored in taken:  # resumed after a crash: read it again from what was stored
+                if read[stored.id] is None:
+                    raw = uow.inbound.raw_of(stored.id)
+                    assert raw is not None
+                    read[stored.id] = read_message(raw)
+            known = {i: m for i, m in read.items() if m is not None}
+            requests = Requests(uow, list(known.values()))
+            recording = Recording()
+            results = {
+                stored.id: _process(services, config, uow, requests, stored, known, recording, now)
+                for stored in taken
+            }
+            recording.write(uow, now)
             uow.commit()
-    except _Review as review:
-        return _to_review(services, inbound_id, now, str(review))
     except Exception as exc:  # never lose a message to a bug: keep it for a person
+        if len(inbound_ids) > 1:  # find the one: each on its own
+            log_event(
+                "inbound_batch_split", logging.WARNING, count=len(inbound_ids), error=repr(exc)
+            )
+            return {
+                i: process_inbound(services, i, now, (messages or {}).get(i)) for i in inbound_ids
+            }
+        (inbound_id,) = inbound_ids
         log_event("inbound_failed", logging.ERROR, inbound_id=inbound_id, error=repr(exc))
-        return _to_review(services, inbound_id, now, f"could not be processed: {exc!r}")
-    log_event(
-        "inbound_processed",
-        inbound_id=inbound_id,
-        classification=result.classification,
-        updates=result.updates,
-        status=result.status.value,
-    )
-    return result
+        return {
+            inbound_id: _to_review(services, inbound_id, now, f"could not be processed: {exc!r}")
+        }
+    for result in results.values():
+        _log_result(result)
+    missing = [i for i in inbound_ids if i not in results]
+    if missing:  # taken by another poller: report what it made of them
+        with services.uow_factory() as uow:
+            for inbound_id in missing:
+                finished = uow.inbound.get(inbound_id)
+                assert finished is not None
+                results[inbound_id] = IngestResult.already(finished)
+    return results
+
+
+def _process(
+    services: Services,
+    config: Configuration,
+    uow: UnitOfWork,
+    requests: Requests,
+    stored: StoredMessage,
+    messages: Mapping[int, InboundMessage],
+    recording: Recording,
+    now: datetime,
+) -> IngestResult:
+    """One taken message: recorded with the others, or sent to review on its own."""
+    own = Recording()
+    try:
+        done = record_message(
+            services, config, uow, requests, stored, messages[stored.id], own, now
+        )
+    except Review as review:
+        reason = str(review)
+        uow.inbound.send_to_review(stored.id, reason, now)
+        uow.audit.record(now, "inbound_review", stored.dedupe_key, reason=reason)
+        return IngestResult(stored.id, InboundStatus.REVIEW, False, stored.classification, reason)
+    recording.take(own)
+    status = InboundStatus.PROCESSED
+    return IngestResult(stored.id, status, False, done.classification, updates=done.updates)
+
+
+def _log_result(result: IngestResult) -> None:
+    if result.needs_review:
+        log_event(
+            "inbound_needs_review",
+            logging.WARNING,
+            inbound_id=result.inbound_id,
+            reason=result.reason,
+        )
+    else:
+        log_event(
+            "inbound_processed",
+            inbound_id=result.inbound_id,
+            classification=result.classification,
+            updates=result.updates,
+            status=result.status.value,
+        )
 
 
 def _to_review(services: Services, inbound_id: int, now: datetime, reason: str) -> IngestResult:
@@ -191,274 +282,7 @@ def _to_review(services: Services, inbound_id: int, now: datetime, reason: str) 
         assert stored is not None
         uow.audit.record(now, "inbound_review", stored.dedupe_key, reason=reason)
         uow.commit()
-    log_event("inbound_needs_review", logging.WARNING, inbound_id=inbound_id, reason=reason)
+    _log_result(
+        IngestResult(inbound_id, InboundStatus.REVIEW, False, stored.classification, reason)
+    )
     return IngestResult(inbound_id, InboundStatus.REVIEW, False, stored.classification, reason)
-
-
-def _process(
-    services: Services,
-    config: Configuration,
-    uow: UnitOfWork,
-    stored: StoredMessage,
-    now: datetime,
-    message: InboundMessage,
-) -> IngestResult:
-    classification = message.classification.value
-    request = _match(uow, message)
-    if message.classification is MessageClass.BOUNCE:
-        for address in message.bounced_recipients:
-            uow.inbound.mark_address_failing(address.lower(), now, message.classification_reason)
-            log_event("address_failing", address=address, inbound_id=stored.id)
-        if not message.bounced_recipients:
-            raise _Review("a delivery failure report naming no recipient")
-        return _done(uow, stored, now, message)
-    if message.classification is MessageClass.AUTO_REPLY:
-        if message.from_address:
-            uow.inbound.record_away(
-                message.from_address.lower(),
-                request.meeting if request else None,
-                now,
-                message.away_until,
-            )
-        return _done(uow, stored, now, message)  # automatic messages get no reply
-    if request is None:
-        raise _Review("matches no email we sent (no token, In-Reply-To or subject tag)")
-    assert request.id is not None
-    _check_authenticated(services, message)
-    plan = config.plan_for(request.meeting or local_date(now, config.policy.timezone))
-    lead_name = _check_sender(config, request, message)
-    reading = understand_read(
-        message, sent_text=request.body_text, known_refs=_refs_of_lead(plan, request)
-    )
-    if request.kind is NotificationKind.ACKNOWLEDGEMENT and not reading.content.updates:
-        # "thanks" to our acknowledgement: nothing to record
-        return _done(uow, stored, now, message, outbox_id=request.id)
-    _check_in_time(config, request, stored)
-    recorded = _record_updates(services, uow, plan, request, stored, reading, lead_name, now)
-    _store_attachments(uow, stored, message, request, lead_name)
-    if request.meeting is not None and request.to:
-        uow.updates.record_reply(request.meeting, lead_email_key(request.to[0]), now)
-    problems = tuple(reading.content.problems)
-    _acknowledge(services, uow, stored, message, request, recorded, problems, now)
-    done = _done(uow, stored, now, message, outbox_id=request.id)
-    return IngestResult(done.inbound_id, done.status, False, classification, updates=len(recorded))
-
-
-def _refs_of_lead(plan: Plan, request: OutboxMessage) -> tuple[str, ...]:
-    """The refs a reply may report on: those asked about, and every action the lead leads."""
-    refs = list(request.refs)
-    for priority in plan.priorities:
-        if priority.lead.name == request.lead_name:
-            refs += [a.ref for a in priority.actions if a.ref not in refs]
-    return tuple(refs)
-
-
-def _done(
-    uow: UnitOfWork,
-    stored: StoredMessage,
-    now: datetime,
-    message: InboundMessage,
-    *,
-    outbox_id: int | None = None,
-) -> IngestResult:
-    """Processed: its outcome is written with everything recorded from it, at commit."""
-    classification = message.classification.value
-    outcome = Outcome(InboundStatus.PROCESSED, classification, outbox_id, message.away_until)
-    uow.inbound.record_outcome(stored.id, outcome, now)
-    return IngestResult(stored.id, InboundStatus.PROCESSED, False, classification)
-
-
-def _match(uow: UnitOfWork, message: InboundMessage) -> OutboxMessage | None:
-    """Plus-address token, then In-Reply-To/References, then the subject tag."""
-    by_source = dict(message.tokens)
-    for source, token in message.tokens:
-        if source != "subject":
-            found = uow.outbox.by_token(token)
-            if found is not None:
-                return found
-    thread = [message.in_reply_to, *message.references]
-    found = uow.outbox.by_message_ids([m for m in thread if m])
-    if found is not None:
-        return found
-    subject_token = by_source.get("subject")
-    return uow.outbox.by_token(subject_token) if subject_token else None
-
-
-def _check_authenticated(services: Services, message: InboundMessage) -> None:
-    """Refuse a reply whose sender the trusted mail server could not authenticate.
-
-    Without a trusted server nothing is refused here: any other server's verdict, or one the
-    sender wrote, says nothing about who sent the message.
-    """
-    trusted = services.settings.trusted_authserv_id
-    if trusted is None:
-        return
-    failure = authentication_failure(message.authentication_results, trusted)
-    if failure is not None:
-        raise _Review(failure)
-
-
-def _check_sender(config: Configuration, request: OutboxMessage, message: InboundMessage) -> str:
-    """The lead's name if the sender is the lead the request went to or their delegate."""
-    sender = (message.from_address or "").lower()
-    lead = request.lead_name or ""
-    allowed = {a.lower() for a in request.to}
-    allowed.update(a.lower() for a in config.people.delegates_for(lead))
-    if not sender or sender not in allowed:
-        auth = (
-            f"; Authentication-Results: {message.authentication_results[0]}"
-            if (message.authentication_results)
-            else ""
-        )
-        raise _Review(
-            f"sender {sender or '(none)'} is not {lead or 'the lead'} or a delegate "
-            f"for the email it answers{auth}"
-        )
-    return lead
-
-
-def _check_in_time(config: Configuration, request: OutboxMessage, stored: StoredMessage) -> None:
-    """Refuse a reply that came after replies to its request's meeting closed.
-
-    It is judged by when it reached us, not by its Date header, which the sender writes.
-    """
-    if request.meeting is None:
-        return
-    closes = replies_close_at(request.meeting, config.meetings, config.policy)
-    if closes is not None and stored.received_at >= closes:
-        raise _Review(late_reason(request.meeting))
-
-
-def _record_updates(
-    services: Services,
-    uow: UnitOfWork,
-    plan: Plan,
-    request: OutboxMessage,
-    stored: StoredMessage,
-    reading: MessageReading,
-    lead_name: str,
-    now: datetime,
-) -> tuple[RecordedUpdate, ...]:
-    """One update per action ref named, else the whole text on the lead's priorities.
-
-    An update whose own commentary looks like personal data is held for the coordinator; the
-    others of the same reply go into packs as usual.
-    """
-    sender = (reading.message.from_address or "").lower()
-    plan_id = services.plan_ids.get(plan.name) or uow.plans.id_of(plan.name)
-    if plan_id is not None:
-        services.plan_ids[plan.name] = plan_id  # plans are never deleted: the id stays
-
-    def recorded(
-        ref: str,
-        status: Status | None,
-        text: str,
-        *,
-        private: bool = False,
-        unstructured: bool = False,
-    ) -> RecordedUpdate:
-        kinds = find_personal_data(text)
-        return RecordedUpdate(
-            ref=ref,
-            status=status,
-            text=text,
-            received_at=now,
-            sender=sender,
-            lead_name=lead_name,
-            meeting=request.meeting,
-            inbound_id=stored.id,
-            plan_id=plan_id,
-            held_for_review=bool(kinds),
-            personal_data_kinds=kinds,
-            private=private,
-            unstructured=unstructured,
-        )
-
-    updates = [
-        recorded(parsed.ref, parsed.status, parsed.text, private=parsed.private)
-        for parsed in reading.content.updates
-    ]
-    text = reading.content.unstructured_text
-    if text:
-        updates += [
-            recorded(ref, None, text, unstructured=True) for ref in _priorities_of(plan, request)
-        ]
-    uow.updates.add_all(updates)
-    for update in updates:
-        if update.status is Status.COMPLETE:  # the action is done: all its deadlines are met
-            uow.plans.complete_milestones(plan_id, update.ref, now)
-    for update in updates:
-        if update.held_for_review:
-            uow.audit.record(
-                now,
-                "update_held",
-                stored.dedupe_key,
-                ref=update.ref,
-                kinds=list(update.personal_data_kinds),
-            )
-    return tuple(updates)
-
-
-def _priorities_of(plan: Plan, request: OutboxMessage) -> list[str]:
-    refs = set(request.refs)
-    found = [p.ref for p in plan.priorities if any(a.ref in refs for a in p.actions)]
-    if found:
-        return found
-    lead = request.lead_name
-    return [p.ref for p in plan.priorities if p.lead.name == lead]
-
-
-def _store_attachments(
-    uow: UnitOfWork,
-    stored: StoredMessage,
-    message: InboundMessage,
-    request: OutboxMessage,
-    lead: str,
-) -> None:
-    for attachment in message.attachments:
-        if attachment.content_type in ("text/calendar",):
-            continue
-        uow.inbound.add_attachment(
-            ReceivedAttachment(
-                inbound_id=stored.id,
-                filename=attachment.filename or "attachment",
-                content_type=attachment.content_type,
-                payload=attachment.payload,
-                lead_name=lead,
-                meeting=request.meeting,
-            )
-        )
-
-
-def _acknowledge(
-    services: Services,
-    uow: UnitOfWork,
-    stored: StoredMessage,
-    message: InboundMessage,
-    request: OutboxMessage,
-    recorded: tuple[RecordedUpdate, ...],
-    problems: tuple[str, ...],
-    now: datetime,
-) -> None:
-    """Queue the acknowledgement in the same transaction that records the reply: exactly once.
-
-    It is rendered just before it is sent (`render_queued`), which keeps ingestion quick.
-    """
-    assert message.from_address is not None
-    notification = Notification(
-        key=f"acknowledgement/{stored.dedupe_key}",
-        kind=NotificationKind.ACKNOWLEDGEMENT,
-        send_at=now,
-        to=(message.from_address,),
-        lead_name=request.lead_name,
-        meeting=request.meeting,
-        refs=tuple(u.ref for u in recorded),
-    )
-    thread = tuple(m for m in (request.message_id, message.message_id) if m)
-    context = AcknowledgementContext(stored.id, problems, thread)
-    # The key is this message's own, and the message is ours alone (take_new): a plain insert.
-    uow.outbox.add_new(new_outbox_message(services, notification, now, context))
-
-
-def local_date(now: datetime, tz: str) -> date:
-    return now.astimezone(ZoneInfo(tz)).date()

@@ -11,7 +11,7 @@ from scheduler.adapters.imap_mailbox import ImapMailbox, MailboxError
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.email_rendering import render_queued
-from scheduler.services.inbox import ingest_raw
+from scheduler.services.inbox import ingest_all
 from scheduler.services.reminders import deliver_queued
 
 
@@ -23,8 +23,12 @@ class PollReport:
     error: str | None = None
 
 
+# Messages stored and processed per transaction: a poll of a busy morning goes in a few.
+INGEST_BATCH = 100
+
+
 def poll_mailbox(services: Services, now: datetime) -> PollReport:
-    """Fetch new messages; store and process each; then move it out of the inbox."""
+    """Fetch new messages; store and process them a batch at a time; then move them out."""
     settings = services.settings.imap
     if settings is None:
         return PollReport(error="no IMAP mailbox configured (CSP_IMAP_HOST)")
@@ -32,28 +36,31 @@ def poll_mailbox(services: Services, now: datetime) -> PollReport:
     try:
         with ImapMailbox(settings) as mailbox:
             mailbox.ensure_folders()
-            for message in mailbox.fetch_new():
+            waiting = mailbox.fetch_new()
+            for start in range(0, len(waiting), INGEST_BATCH):
                 if services.sender.stopping.is_set():
                     break
-                fetched += 1
+                batch = waiting[start : start + INGEST_BATCH]
+                fetched += len(batch)
                 try:
-                    result = ingest_raw(services, message.raw, now)
-                except Exception as exc:  # e.g. the database is down: leave it in the inbox
+                    results = ingest_all(services, [m.raw for m in batch], now)
+                except Exception as exc:  # e.g. the database is down: leave them in the inbox
                     log_event(
                         "inbound_not_stored",
                         logging.ERROR,
-                        uid=message.uid,
+                        uids=[m.uid for m in batch],
                         error=repr(exc),
                         retry="next poll",
                     )
                     continue
-                folder = (
-                    settings.review_folder if result.needs_review else settings.processed_folder
-                )
-                # Stored and committed above: only now may it leave the inbox.
-                mailbox.move(message.uid, folder, uidvalidity=message.uidvalidity)
-                review += result.needs_review
-                processed += not result.needs_review
+                for message, result in zip(batch, results, strict=True):
+                    folder = (
+                        settings.review_folder if result.needs_review else settings.processed_folder
+                    )
+                    # Stored and committed above: only now may it leave the inbox.
+                    mailbox.move(message.uid, folder, uidvalidity=message.uidvalidity)
+                    review += result.needs_review
+                    processed += not result.needs_review
     except MailboxError as exc:
         log_event("mailbox_unavailable", logging.WARNING, reason=exc.reason, retry="next poll")
         return PollReport(fetched, processed, review, exc.reason)

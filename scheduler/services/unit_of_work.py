@@ -43,8 +43,10 @@ class PlanStore(Protocol):
         """(action ref, milestone label) of the plan's milestones reported complete."""
         ...
 
-    def complete_milestones(self, plan_id: int | None, action_ref: str, now: datetime) -> list[str]:
-        """Mark every open milestone of the plan's action complete; returns their labels."""
+    def complete_milestones(
+        self, plan_id: int | None, action_refs: Collection[str], now: datetime
+    ) -> list[tuple[str, str]]:
+        """Mark every open milestone of the plan's actions complete; (ref, label) of each."""
         ...
 
     def save_meetings(self, meetings: Sequence[Meeting]) -> None: ...
@@ -59,8 +61,9 @@ class OutboxStore(Protocol):
         """Insert unless the key exists (another tick or daemon got there first)."""
         ...
 
-    def add_new(self, message: OutboxMessage) -> None:
-        """Insert a message whose key cannot exist yet (a duplicate is then a real bug)."""
+    def add_new(self, *messages: OutboxMessage) -> None:
+        """Insert messages whose keys cannot exist yet (a duplicate is then a real bug, a
+        `WriteConflict` here or at commit)."""
         ...
 
     def claim(
@@ -121,8 +124,16 @@ class OutboxStore(Protocol):
 
     def by_token(self, token: str) -> OutboxMessage | None: ...
 
+    def with_tokens(self, tokens: Collection[str]) -> dict[str, OutboxMessage]:
+        """The newest of our emails carrying each of these tokens, by token."""
+        ...
+
     def by_message_ids(self, message_ids: Sequence[str]) -> OutboxMessage | None:
         """The newest of our emails with one of these Message-IDs."""
+        ...
+
+    def with_message_ids(self, message_ids: Collection[str]) -> dict[str, OutboxMessage]:
+        """Our emails with these Message-IDs (the newest of each), by Message-ID."""
         ...
 
     def with_status(self, *statuses: OutboxStatus) -> list[OutboxMessage]: ...
@@ -145,6 +156,11 @@ class InboundStore(Protocol):
         """Store a message raw; its id, or None when one with its key is stored already."""
         ...
 
+    def add_all(self, messages: Sequence[ArrivedMessage]) -> list[int | None]:
+        """`add` for many in one go: an id or None for each, in order (a key repeated in
+        `messages` is stored for its first)."""
+        ...
+
     def get(self, inbound_id: int) -> StoredMessage | None: ...
 
     def by_dedupe_key(self, key: str) -> StoredMessage | None: ...
@@ -157,10 +173,18 @@ class InboundStore(Protocol):
         """Take a new message for processing in this transaction (False: someone else has)."""
         ...
 
+    def take_new_all(self, inbound_ids: Collection[int]) -> list[StoredMessage]:
+        """Take those of these messages still new for processing in this transaction; the
+        ones taken, by id (the others someone else has taken)."""
+        ...
+
     def record_outcome(self, inbound_id: int, outcome: Outcome, now: datetime) -> None: ...
 
+    def record_outcomes(self, outcomes: Sequence[tuple[int, Outcome]], now: datetime) -> None: ...
+
     def send_to_review(self, inbound_id: int, reason: str, now: datetime) -> bool:
-        """Keep a new message for a person, with the reason; False if it is no longer new."""
+        """Keep a message for a person, with the reason, if it is new or taken by this
+        transaction; False if it is finished already."""
         ...
 
     def with_status(self, *statuses: InboundStatus) -> list[StoredMessage]: ...
@@ -185,7 +209,10 @@ class InboundStore(Protocol):
 
 
 class UpdateStore(Protocol):
-    def add_all(self, updates: Sequence[RecordedUpdate]) -> None: ...
+    def add_all(self, updates: Sequence[RecordedUpdate]) -> None:
+        """Record updates; one repeating an (inbound message, ref) or naming a message never
+        stored is a `WriteConflict`, here or at commit."""
+        ...
 
     def latest_by_ref(
         self, plan_name: str, refs: Collection[str] | None = None
@@ -210,6 +237,10 @@ class UpdateStore(Protocol):
 
     def record_reply(self, meeting: date, address: str, now: datetime) -> None:
         """That the lead at `address` has replied for the meeting: what stops the chasers."""
+        ...
+
+    def record_replies(self, replies: Collection[tuple[date, str]], now: datetime) -> None:
+        """`record_reply` for each (meeting, address)."""
         ...
 
     def replied(self) -> frozenset[tuple[str, str]]:
@@ -249,7 +280,8 @@ class UnitOfWork(Protocol):
     ) -> None: ...
 
     def commit(self) -> None:
-        """Make the transaction's writes permanent; `WriteConflict` if a unique key clashed."""
+        """Make the transaction's writes permanent; `WriteConflict` if a unique key clashed
+        (bulk writes may find the clash earlier, and say so the same way)."""
         ...
 
     def rollback(self) -> None: ...
