@@ -14,13 +14,20 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
+import scheduler.services.reply_recording as reply_recording
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.domain.errors import UserError
 from scheduler.domain.replies.inbound import read_message
 from scheduler.domain.replies.records import InboundStatus
 from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus
 from scheduler.services.app import Services
-from scheduler.services.inbox import IngestResult, _arrived, ingest_raw, process_inbound
+from scheduler.services.inbox import (
+    IngestResult,
+    _arrived,
+    ingest_all,
+    ingest_raw,
+    process_inbound,
+)
 from scheduler.services.mailbox import poll_mailbox, purge_raw_messages
 from scheduler.services.reminders import run_tick
 from scheduler.services.updates import release_update
@@ -387,6 +394,53 @@ def test_an_update_held_for_personal_data_is_recorded_whatever_the_message_id_le
     assert (result.status, result.updates) == (InboundStatus.PROCESSED, 1)
     with services.uow_factory() as uow:
         assert [(u.ref, u.held) for u in uow.updates.all()] == [("3.1.4", True)]
+
+
+def test_a_poll_stores_and_processes_its_messages_together_each_once_in_order(
+    services: Services,
+) -> None:
+    request = _request_to(services, HELENE)
+    first = outlook_reply(request, "3.1.2 Green ok", message_id="<r1@x>")
+    second = outlook_reply(request, "3.1.3 Amber late", message_id="<r2@x>")
+    stranger = outlook_reply(request, "3.1.2 Red", sender="x@example.net", message_id="<r3@x>")
+    results = ingest_all(services, [first, second, first, stranger], REPLY_TIME)
+    assert [(r.status, r.duplicate) for r in results] == [
+        (InboundStatus.PROCESSED, False),
+        (InboundStatus.PROCESSED, False),
+        (InboundStatus.PROCESSED, True),
+        (InboundStatus.REVIEW, False),
+    ]
+    assert results[2].inbound_id == results[0].inbound_id
+    assert "x@example.net is not" in (results[3].reason or "")
+    assert _updates(services) == [("3.1.2", "Green", "ok"), ("3.1.3", "Amber", "late")]
+    assert len(_acks(services)) == 2
+
+
+def test_one_message_that_cannot_be_processed_holds_up_none_of_the_others(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = _request_to(services, HELENE)
+    replies = [
+        outlook_reply(request, body, message_id=f"<r{n}@x>")
+        for n, body in enumerate(["3.1.2 Green ok", "3.1.3 Amber BOOM", "3.1.4 Red stalled"])
+    ]
+    understand = reply_recording.understand_read
+
+    def failing_on_boom(message, **kwargs):  # type: ignore[no-untyped-def]
+        if "BOOM" in message.text_body:
+            raise RuntimeError("a bug met in one message")
+        return understand(message, **kwargs)
+
+    monkeypatch.setattr(reply_recording, "understand_read", failing_on_boom)
+    results = ingest_all(services, replies, REPLY_TIME)
+    assert [r.status for r in results] == [
+        InboundStatus.PROCESSED,
+        InboundStatus.REVIEW,
+        InboundStatus.PROCESSED,
+    ]
+    assert "a bug met in one message" in (results[1].reason or "")
+    assert _updates(services) == [("3.1.2", "Green", "ok"), ("3.1.4", "Red", "stalled")]
+    assert len(_acks(services)) == 2
 
 
 def test_two_pollers_processing_one_stored_message_at_once_record_it_once(
