@@ -72,10 +72,16 @@ class Row:
 
 @dataclass(frozen=True)
 class Table:
-    """A table as the document lays it out; the interpreter decides which row is a header."""
+    """A table as the document lays it out; the interpreter decides which row is a header.
+
+    `may_continue` says whether a table without a header of its own may be the rest of the
+    table before it (a table broken by a page, or by a blank line in text); a spreadsheet's
+    tables, separated by empty rows, may not.
+    """
 
     rows: tuple[Row, ...]
     place: Place
+    may_continue: bool = True
 
 
 Block = Heading | Paragraph | Table

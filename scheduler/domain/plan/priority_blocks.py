@@ -223,11 +223,14 @@ class _Walker:
 
     def table(self, table: Table) -> None:
         rows = list(table.rows)
+        if not (self.in_table and self.columns and table.may_continue):
+            rows = self.leading_text_rows(rows)
         if not rows:
             return
         header = read_header(rows[0].cells, self.overrides)
         continues = (
             self.columns is not None
+            and table.may_continue
             and self.in_table
             and not header.is_action_table
             and len(rows[0].cells) <= len(self.columns.fields)
@@ -246,6 +249,19 @@ class _Walker:
         for row in rows:
             self.row(row)
         self.in_table = True
+
+    def leading_text_rows(self, rows: list[Row]) -> list[Row]:
+        """Rows of one cell above a table's header (a priority's heading and Lead line in a
+        Word table, across the whole width) are read as lines of text."""
+        while rows:
+            filled = [cell for cell in rows[0].cells if cell.strip()]
+            header = read_header(rows[0].cells, self.overrides)
+            if len(filled) != 1 or header.is_action_table or len(rows) == 1:
+                return rows
+            self.end_bullets()
+            self.text(Paragraph(filled[0], rows[0].place))
+            rows = rows[1:]
+        return rows
 
     def other_table(self, table: Table) -> None:
         """A table that is not an action table: skipped, and named when it may be one."""
@@ -277,6 +293,12 @@ class _Walker:
                 self.open(found[0], found[1], row.place, None)
                 self.current.has_table = self.in_table = True
                 return
+        header = read_header(row.cells, self.overrides)
+        named = sum(name is not None for name in header.fields)
+        if header.is_action_table and named >= len(filled) - 1:
+            self.columns = header  # a header again: a new page, or the next priority's table
+            self.report_columns(header, row.place)
+            return
         if len(filled) == 1 and row.cells[0].strip() and not self.current.rows:
             text = row.cells[0]
             if LEAD.match(text) or text.lstrip().lower().startswith("outcome"):

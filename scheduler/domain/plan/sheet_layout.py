@@ -31,7 +31,7 @@ def rows_to_blocks(rows: Iterable[tuple[tuple[str, ...], Place]]) -> list[Block]
         if table:
             width = max(len(row.cells) for row in table)
             padded = tuple(Row(r.cells + ("",) * (width - len(r.cells)), r.place) for r in table)
-            blocks.append(Table(padded, table[0].place))
+            blocks.append(Table(padded, table[0].place, may_continue=False))
             table.clear()
 
     for raw, place in rows:
