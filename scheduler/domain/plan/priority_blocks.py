@@ -75,6 +75,7 @@ class _Walker:
         self.blocks: list[PriorityBlock] = []
         self.current: PriorityBlock | None = None
         self.columns: Columns | None = None
+        self.reported: tuple[str, ...] = ()
         self.in_table = False
         self.group: str | None = None
         self.bullets: list[BulletItem] = []
@@ -277,6 +278,9 @@ class _Walker:
         )
 
     def report_columns(self, columns: Columns, place: Place) -> None:
+        if self.reported == columns.headers:
+            return  # the same header repeated on the next page
+        self.reported = columns.headers
         for header, name in zip(columns.headers, columns.fields, strict=True):
             if name is None and header:
                 self.warnings.append(

@@ -90,19 +90,8 @@ class _TextReader:
         self.text_line(number, line)
 
     def text_line(self, number: int, line: str) -> None:
-        if not line.strip():
-            return
-        place = Place(line=number)
-        heading = _HEADING.match(line)
-        if heading:
-            self.blocks.append(Heading(heading["text"], place, len(heading["marks"])))
-            return
-        bullet = _BULLET.match(line)
-        if bullet:
-            depth = len(bullet["indent"].expandtabs(4)) // 2
-            self.blocks.append(Paragraph(bullet["text"].rstrip(), place, bullet=True, depth=depth))
-            return
-        self.blocks.append(Paragraph(line, place))
+        if line.strip():
+            self.blocks.append(text_block(line, Place(line=number)))
 
     def row(self, cells: list[str], number: int) -> Row:
         return Row(tuple(cells), Place(line=number))
@@ -159,6 +148,18 @@ class _TextReader:
         self.table = None
         if table.held is not None:
             self.text_line(*table.held)
+
+
+def text_block(line: str, place: Place) -> Heading | Paragraph:
+    """One line of text as a block: a '#' heading, a bullet (with its depth) or a paragraph."""
+    heading = _HEADING.match(line)
+    if heading:
+        return Heading(heading["text"], place, len(heading["marks"]))
+    bullet = _BULLET.match(line)
+    if bullet:
+        depth = len(bullet["indent"].expandtabs(4)) // 2
+        return Paragraph(bullet["text"].rstrip(), place, bullet=True, depth=depth)
+    return Paragraph(line, place)
 
 
 def read_text_layout(text: str, source: str) -> Layout:
