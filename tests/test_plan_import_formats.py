@@ -4,7 +4,11 @@ every problem listed with its place and nothing else lost."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from plan_documents import (
     BULLETS,
     CSV_ROWS,
@@ -19,6 +23,7 @@ from plan_documents import (
     outline,
 )
 
+from scheduler.domain.errors import PlanError
 from scheduler.domain.plan.columns import ColumnsError, parse_column_overrides
 from scheduler.domain.plan.document import interpret_layout, parse_plan_document
 from scheduler.domain.plan.layout import Layout, Paragraph, Place, Row, Table
@@ -191,3 +196,49 @@ def test_a_table_with_a_ref_column_keeps_refs_that_number_its_priority() -> None
         ("4.2", "Second", ()),
         ("4.7", "Seventh", ()),
     ]
+
+
+_PIECES = st.sampled_from(
+    [
+        "3.1 Reduce X",
+        "Priority 2: Y",
+        "# Action plan",
+        "Lead: A B, C",
+        "Outcome: Z",
+        "Action\tTimescale\tLead",
+        "| Action | By when | Owner |",
+        "|---|---|---|",
+        "| Do it | Mar-13 | Police |",
+        "Do it\tSummer 2012\tPolice",
+        "\tmore",
+        "wrapped text",
+        "- Action: X",
+        "  - Lead: Police",
+        "- Target date: 31 Febtember 2012",
+        "Ref,Action,Due",
+        "1,Do,Q4 2012",
+        "",
+        "\u00b9 a footnote",
+    ]
+)
+
+
+@settings(deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("\n".join))
+def test_no_document_crashes_the_importer(text: str) -> None:
+    for reader in (read_text_layout, read_csv_layout):
+        try:
+            result = interpret_layout(reader(text, "p"), "p")
+        except PlanError as error:
+            assert error.source == "p"
+        else:
+            assert result.plan.priorities
+
+
+@settings(deadline=None)
+@given(st.text())
+def test_no_text_at_all_crashes_the_importer(text: str) -> None:
+    try:
+        parse_plan_document(text, "p", period_start=date(2012, 4, 1))
+    except PlanError as error:
+        assert error.source == "p"
