@@ -183,6 +183,7 @@ def test_the_command_tree_holds_every_documented_command() -> None:
         "plan show",
         "plan validate",
         "plan load",
+        "plan diff",
         "run",
         "simulate",
         "status",

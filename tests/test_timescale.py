@@ -122,18 +122,36 @@ def test_text_without_a_date_gives_no_milestone_and_a_warning() -> None:
     assert reading.warnings == ("no date in timescale 'As required': no milestone",)
 
 
-def test_ongoing_is_due_at_the_end_of_the_plan_period() -> None:
-    reading = parse_timescale("Ongoing", period_end=END_OF_PLAN)
-
-    assert reading.milestones == (Milestone("Ongoing", END_OF_PLAN),)
-    assert reading.warnings == ("'Ongoing' read as due at the end of the plan period (2012-03-31)",)
-
-
-def test_ongoing_without_a_period_gives_no_milestone_and_a_warning() -> None:
-    reading = parse_timescale("On-going")
+@pytest.mark.parametrize(
+    ("text", "warning", "recurrence"),
+    [
+        ("Ongoing", "'Ongoing' is open-ended (ongoing), not a deadline: no milestone", "ongoing"),
+        ("On-going", "'On-going' is open-ended (ongoing), not a deadline: no milestone", "ongoing"),
+        (
+            "Quarterly",
+            "'Quarterly' is recurring (quarterly), not a deadline: no milestone",
+            "quarterly",
+        ),
+        (
+            "Annually",
+            "'Annually' is recurring (annually), not a deadline: no milestone",
+            "annually",
+        ),
+        (
+            "Reviewed six-monthly",
+            "'Reviewed six-monthly' is recurring (six-monthly), not a deadline: no milestone",
+            "six-monthly",
+        ),
+    ],
+)
+def test_recurring_and_open_ended_timescales_say_which_and_invent_no_deadline(
+    text: str, warning: str, recurrence: str
+) -> None:
+    reading = parse_timescale(text, period_end=END_OF_PLAN)
 
     assert reading.milestones == ()
-    assert reading.warnings == ("'On-going' is ongoing: no milestone",)
+    assert reading.warnings == (warning,)
+    assert reading.recurrence == recurrence
 
 
 def test_words_that_contain_month_names_are_not_dates() -> None:
@@ -212,3 +230,138 @@ def test_date_like_fragments_are_read_or_refused_never_crashes(text: str) -> Non
         assert error.text == text
     else:
         assert all(2000 <= m.due.year <= 2099 for m in reading.milestones)
+
+
+# --- forms other councils write ----------------------------------------------------------------
+
+PLAN_2012 = (date(2012, 4, 1), date(2013, 3, 31))
+
+
+def read_2012(text: str) -> tuple[list[tuple[str, date]], tuple[str, ...]]:
+    reading = parse_timescale(text, period_start=PLAN_2012[0], period_end=PLAN_2012[1])
+    return [(m.label, m.due) for m in reading.milestones], reading.warnings
+
+
+@pytest.mark.parametrize(
+    ("text", "due"),
+    [
+        ("Mar-13", date(2013, 3, 31)),
+        ("Jun-12", date(2012, 6, 30)),
+        ("2012-13", date(2013, 3, 31)),
+        ("2012\u201313", date(2013, 3, 31)),
+        ("June 2012", date(2012, 6, 30)),
+        ("Jan\u2013Mar 2013", date(2013, 3, 31)),
+        ("April to June 2012", date(2012, 6, 30)),
+        ("April 2012 - March 2013", date(2013, 3, 31)),
+        ("end of Q2", date(2012, 9, 30)),
+        ("By the end of Q4 2012/13", date(2013, 3, 31)),
+    ],
+)
+def test_dates_other_councils_write_are_read_without_warnings(text: str, due: date) -> None:
+    assert read_2012(text) == ([("Deadline", due)], ())
+
+
+@pytest.mark.parametrize(
+    ("text", "due", "warning"),
+    [
+        ("Summer 2012", date(2012, 8, 31), "'Summer 2012' read as the end of summer, 2012-08-31"),
+        ("Autumn 2012", date(2012, 11, 30), "'Autumn 2012' read as the end of autumn, 2012-11-30"),
+        ("Spring 2013", date(2013, 5, 31), "'Spring 2013' read as the end of spring, 2013-05-31"),
+        (
+            "Winter 2012/13",
+            date(2013, 2, 28),
+            "'Winter 2012/13' read as the end of winter (December to February), 2013-02-28",
+        ),
+        (
+            "Early 2013",
+            date(2013, 4, 30),
+            "'Early 2013' read as the end of early 2013 (January to April), 2013-04-30",
+        ),
+        (
+            "mid-2012",
+            date(2012, 8, 31),
+            "'mid-2012' read as the end of mid 2012 (May to August), 2012-08-31",
+        ),
+        (
+            "Late 2012",
+            date(2012, 12, 31),
+            "'Late 2012' read as the end of late 2012 (September to December), 2012-12-31",
+        ),
+        (
+            "early June 2012",
+            date(2012, 6, 10),
+            "'early June 2012' read as 2012-06-10 (early: the 10th, mid: the 20th, late: the"
+            " month's end)",
+        ),
+        (
+            "Q4 2012",
+            date(2012, 12, 31),
+            "'Q4 2012' read as the calendar quarter ending 2012-12-31 (for the financial year's"
+            " quarter write e.g. 'Q4 2012/13')",
+        ),
+        (
+            "31 May",
+            date(2012, 5, 31),
+            "'31 May' has no year: read as 2012-05-31, in the plan's year",
+        ),
+        (
+            "28 Feb",
+            date(2013, 2, 28),
+            "'28 Feb' has no year: read as 2013-02-28, in the plan's year",
+        ),
+        (
+            "By June",
+            date(2012, 6, 30),
+            "'June' has no year: read as 2012-06-30, the month's end in the plan's year",
+        ),
+        (
+            "w/c 4 June",
+            date(2012, 6, 8),
+            "'w/c 4 June' read as the end of that working week, Friday 08 June 2012",
+        ),
+    ],
+)
+def test_conventions_are_read_with_a_warning_saying_how(text: str, due: date, warning: str) -> None:
+    assert read_2012(text) == ([("Deadline", due)], (warning,))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Phase 1 June 2012, Phase 2 December 2012",
+            [("Phase 1", date(2012, 6, 30)), ("Phase 2", date(2012, 12, 31))],
+        ),
+        ("Stage 3 Sept 2012", [("Stage 3", date(2012, 9, 30))]),
+        ("Year 2 March 2013", [("Year 2", date(2013, 3, 31))]),
+        ("Mapping 31 May 12", [("Mapping", date(2012, 5, 31))]),
+    ],
+)
+def test_a_number_before_a_month_is_a_day_only_when_it_does_not_count_something(
+    text: str, expected: list[tuple[str, date]]
+) -> None:
+    assert read_2012(text) == (expected, ())
+
+
+def test_each_milestone_keeps_the_label_in_brackets_after_it() -> None:
+    assert read_2012("30 June 2012 (interim report), 31 March 2013 (final)") == (
+        [("interim report", date(2012, 6, 30)), ("final", date(2013, 3, 31))],
+        (),
+    )
+
+
+def test_from_a_month_is_a_start_not_a_deadline() -> None:
+    reading = parse_timescale("From April 2012", period_end=PLAN_2012[1])
+
+    assert reading.milestones == ()
+    assert reading.recurrence == "start"
+    assert reading.warnings == (
+        "'From April 2012' says when it starts (April 2012), not a deadline: no milestone",
+    )
+
+
+def test_a_day_and_month_without_a_year_needs_the_plan_period() -> None:
+    with pytest.raises(TimescaleError) as raised:
+        parse_timescale("31 May")
+
+    assert "'May' has no year" in raised.value.detail

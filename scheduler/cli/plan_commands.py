@@ -10,10 +10,13 @@ import click
 from scheduler.cli.context import CliContext
 from scheduler.cli.output import echo_json, plan_as_json, plan_as_table
 from scheduler.domain.errors import ConfigError
+from scheduler.domain.plan.columns import parse_column_overrides
+from scheduler.domain.plan.review import summarise_import
 from scheduler.services.configuration import plan_files
 from scheduler.services.plans import (
     import_document,
     load_plan,
+    plan_file_changes,
     read_plan_file,
     validate_plan_file,
 )
@@ -50,21 +53,70 @@ def _default_plan(ctx: CliContext) -> Path:
     help="First day of the plan's year (default: inferred April to March).",
 )
 @click.option("--name", default=None, help="The plan's name (default: from the document).")
+@click.option(
+    "--columns",
+    "columns_text",
+    default=None,
+    metavar="HEADER=FIELD,...",
+    help=(
+        "Say what a table's columns hold where their headers do not, e.g. "
+        "'Target date=timescale,Owner=lead'. Fields: action, activity, resources, timescale, "
+        "lead, targets, outcome, partners, notes, ref, priority."
+    ),
+)
 def import_(
-    document: Path, out_path: Path, period_start: datetime | None, name: str | None
+    document: Path,
+    out_path: Path,
+    period_start: datetime | None,
+    name: str | None,
+    columns_text: str | None,
 ) -> None:
-    """Read a plan DOCUMENT (text) and write its YAML for review."""
+    """Read a plan DOCUMENT (.docx, .xlsx, .pdf, .csv, .md or .txt) and write its YAML.
+
+    Every problem is listed with its place; the YAML holds what was understood, with each
+    unresolved item marked. Exits 1 when anything is unresolved.
+    """
+    columns = parse_column_overrides(columns_text) if columns_text else None
     result = import_document(
-        document, out_path, name=name, period_start=period_start.date() if period_start else None
+        document,
+        out_path,
+        name=name,
+        period_start=period_start.date() if period_start else None,
+        columns=columns,
     )
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    actions = sum(len(p.actions) for p in result.plan.priorities)
-    milestones = sum(len(a.milestones) for _, a in result.plan.actions())
+    for problem in result.problems:
+        click.echo(f"unresolved: {problem}", err=True)
+    summary = summarise_import(result.plan, result.problems)
+    click.echo(f"wrote {out_path} from {result.document_format}: {summary.line()}")
+    if summary.leads:
+        click.echo(f"leads: {', '.join(summary.leads)}")
+    if result.problems:
+        click.echo(
+            f"{len(result.problems)} unresolved: fix them in the document and import again, or"
+            f" in {out_path} (`csp plan validate {out_path}` lists what is left)"
+        )
+        raise click.exceptions.Exit(1)
+
+
+@plan.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+def diff(old: Path, new: Path) -> None:
+    """What loading plan NEW over plan OLD would change: actions added, archived and changed,
+    leads and dates. Exits 1 when there are changes, 0 when none."""
+    changes = plan_file_changes(old, new)
+    for line in changes.lines():
+        click.echo(line)
+    if not changes.any:
+        click.echo("no changes")
+        return
     click.echo(
-        f"wrote {out_path}: {len(result.plan.priorities)} priorities, {actions} actions, "
-        f"{milestones} milestones"
+        f"{len(changes.added)} added, {len(changes.archived)} archived,"
+        f" {len(changes.changed)} changed, {len(changes.leads)} leads changed"
     )
+    raise click.exceptions.Exit(1)
 
 
 @plan.command()
@@ -93,7 +145,11 @@ def show(ctx: CliContext, plan_file: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def validate(ctx: CliContext, plan_file: Path | None) -> None:
     """Check a plan YAML; exit 1 with one line per problem."""
-    problems = validate_plan_file(plan_file or _default_plan(ctx), ctx.settings.config_dir)
+    problems, warnings = validate_plan_file(
+        plan_file or _default_plan(ctx), ctx.settings.config_dir
+    )
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
     for problem in problems:
         click.echo(str(problem))
     if problems:

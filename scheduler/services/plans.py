@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 from scheduler.domain.errors import LocatedError, WriteConflict
-from scheduler.domain.plan.document import parse_plan_document
+from scheduler.domain.plan.document import interpret_layout
 from scheduler.domain.plan.loading import PlanLoadSummary
 from scheduler.domain.plan.model import Plan
+from scheduler.domain.plan.people import People
+from scheduler.domain.plan.review import PlanChanges, plan_changes
 from scheduler.domain.plan.yaml_file import load_plan_yaml, plan_to_yaml, validate_plan_yaml
+from scheduler.importing.documents import read_document
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_people, read_text
 from scheduler.services.unit_of_work import UnitOfWork
@@ -19,38 +22,75 @@ from scheduler.services.unit_of_work import UnitOfWork
 
 @dataclass(frozen=True)
 class ImportResult:
+    """What an import wrote and what it could not resolve (see DocumentImport)."""
+
     plan: Plan
     out_path: Path
+    document_format: str
     warnings: tuple[str, ...]
+    problems: tuple[str, ...]
 
 
 def import_document(
-    document: Path, out_path: Path, *, period_start: date | None = None, name: str | None = None
+    document: Path,
+    out_path: Path,
+    *,
+    period_start: date | None = None,
+    name: str | None = None,
+    columns: Mapping[str, str] | None = None,
 ) -> ImportResult:
-    """Read a plan document (text) and write its canonical YAML; nothing is half-written."""
-    text = read_text(document)
-    result = parse_plan_document(text, str(document), period_start=period_start, name=name)
+    """Read a plan document (Word, Excel, PDF, CSV, markdown or text) and write its canonical
+    YAML with what it understood; nothing is half-written. Problems are listed, not raised."""
+    document_format, layout = read_document(document)
+    result = interpret_layout(
+        layout, str(document), period_start=period_start, name=name, columns=columns
+    )
     out_path.parent.mkdir(parents=True, exist_ok=True)
     temporary = out_path.with_suffix(out_path.suffix + ".tmp")
     temporary.write_text(plan_to_yaml(result.plan), encoding="utf-8")
     temporary.replace(out_path)
-    return ImportResult(result.plan, out_path, tuple(result.warnings))
+    return ImportResult(
+        result.plan, out_path, document_format, tuple(result.warnings), tuple(result.problems)
+    )
+
+
+def _people_for_plan(config_dir: Path) -> tuple[People | None, tuple[str, ...]]:
+    """The folder's people.yaml, or None with a note saying emails are not checked.
+
+    `plan show` and `plan validate` both read leads' emails through this, so they agree,
+    whether or not they run in the project folder.
+    """
+    path = config_dir / "people.yaml"
+    if not path.exists():
+        return None, (f"{path}: not found, so leads' email addresses are not checked",)
+    return read_people(config_dir), ()
 
 
 def read_plan_file(path: Path, config_dir: Path) -> tuple[Plan, tuple[str, ...]]:
     """A plan YAML file with its leads' emails from the folder's people.yaml."""
-    people = read_people(config_dir)
+    people, notes = _people_for_plan(config_dir)
     loaded = load_plan_yaml(read_text(path), str(path), people)
-    return loaded.plan, tuple(loaded.warnings)
+    return loaded.plan, notes + tuple(loaded.warnings)
 
 
-def validate_plan_file(path: Path, config_dir: Path) -> list[LocatedError]:
-    """Every problem in a plan file (empty when valid)."""
+def validate_plan_file(path: Path, config_dir: Path) -> tuple[list[LocatedError], tuple[str, ...]]:
+    """Every problem in a plan file (empty when valid), and the warnings `plan show` gives."""
     try:
-        people = read_people(config_dir)
-        return list(validate_plan_yaml(read_text(path), str(path), people))
+        people, notes = _people_for_plan(config_dir)
+        text = read_text(path)
+        problems: list[LocatedError] = list(validate_plan_yaml(text, str(path), people))
+        if problems:
+            return problems, notes
+        return [], notes + load_plan_yaml(text, str(path), people).warnings
     except LocatedError as exc:
-        return [exc]
+        return [exc], ()
+
+
+def plan_file_changes(old: Path, new: Path) -> PlanChanges:
+    """What loading the plan in `new` over the one in `old` would change."""
+    before = load_plan_yaml(read_text(old), str(old), unresolved_ok=True).plan
+    after = load_plan_yaml(read_text(new), str(new), unresolved_ok=True).plan
+    return plan_changes(before, after)
 
 
 def load_plan(

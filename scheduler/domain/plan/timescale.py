@@ -1,61 +1,36 @@
 """Reading a plan's Timescale cell ("Mapping 31 May 11 MARAC Review 30 Sept 11") as milestones.
 
 Reminders are only as good as these dates, so the reader is strict: anything that looks like
-a date but cannot be read is a TimescaleError quoting the text, never silently dropped. Text
-with no date at all ("As required", an empty cell) yields no milestone and a warning.
+a date but cannot be read is a TimescaleError quoting the text, never silently dropped, and a
+date read by convention ("Summer 2012", "early 2013", "31 May" with no year) comes with a
+warning saying how. Text with no date ("As required", "Quarterly", "Ongoing", an empty cell)
+yields no milestone and a warning saying which kind it is: a deadline is never invented.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from scheduler.domain.errors import TimescaleError
 from scheduler.domain.plan.model import Milestone
+from scheduler.domain.plan.timescale_forms import (
+    FLAGS,
+    MONTH,
+    MONTH_FIRST,
+    MONTHS,
+    PATTERNS,
+    Period,
+    Reader,
+)
 
 DEFAULT_LABEL = "Deadline"
-ONGOING_LABEL = "Ongoing"
 
-_MONTHS: dict[str, int] = {
-    "january": 1,
-    "jan": 1,
-    "february": 2,
-    "feb": 2,
-    "march": 3,
-    "mar": 3,
-    "april": 4,
-    "apr": 4,
-    "may": 5,
-    "june": 6,
-    "jun": 6,
-    "july": 7,
-    "jul": 7,
-    "august": 8,
-    "aug": 8,
-    "september": 9,
-    "sept": 9,
-    "sep": 9,
-    "october": 10,
-    "oct": 10,
-    "november": 11,
-    "nov": 11,
-    "december": 12,
-    "dec": 12,
-}
-_MONTH_PREFIXES = frozenset(name[:3] for name in _MONTHS)
-# Longest names first so "june" wins over "jun"; the look-ahead keeps "Mar" out of "MARAC".
-_MONTH = "(?:" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?(?![a-z])"
-_FLAGS = re.IGNORECASE | re.ASCII
-_DAY = r"(?<![0-9])(?P<day>[0-9]{1,2})(?:\s*(?:st|nd|rd|th))?"
-_YEAR = r"(?P<year>[0-9]{4}|[0-9]{2})(?![0-9])"
-
-# Lower-case "may" and "march" are everyday words; only their capitalised forms look like dates.
+_MONTH_PREFIXES = frozenset(name[:3] for name in MONTHS)
 _VERB_LIKE_MONTHS = frozenset({"may", "march", "mar"})
 _RANGE_CONNECTORS = frozenset({"-", "\u2013", "\u2014", "to", "until", "till"})
-_RANGE_STARTS = frozenset({"from", "starting", "start", "commencing"})
+_RANGE_STARTS = frozenset({"from", "starting", "start", "starts", "commencing", "beginning"})
 _TRAILING_CONNECTORS = (
     "by the end of",
     "by end of",
@@ -77,14 +52,67 @@ _TRAILING_CONNECTORS = (
 )
 _LEADING_CONNECTORS = ("and then", "and", "then", "also")
 _LABEL_PUNCTUATION = " \t\n-\u2013\u2014:;,.()[]/&"
+# Words before a number that make it a count, not a day: "Phase 1 June 2012" is June's end.
+_COUNTING_WORDS = frozenset(
+    [
+        "phase",
+        "stage",
+        "year",
+        "step",
+        "part",
+        "round",
+        "wave",
+        "level",
+        "tier",
+        "no",
+        "number",
+        "version",
+        "option",
+        "priority",
+        "objective",
+        "action",
+        "element",
+        "strand",
+        "milestone",
+        "section",
+        "chapter",
+        "module",
+        "session",
+        "cohort",
+    ]
+)
+_RECURRING = re.compile(
+    r"\b(?P<which>quarterly|monthly|annually|annual|yearly|weekly|fortnightly|bi-?monthly"
+    r"|six[- ]monthly|half[- ]yearly|bi-?annually|every\s+(?:[0-9]+|two|three|six)\s+"
+    r"(?:weeks|months)|each\s+(?:quarter|month|year|meeting))\b",
+    FLAGS,
+)
+_OPEN_ENDED = re.compile(
+    r"\b(?P<which>on-?\s?going|continuous|continual|continuing|throughout(?:\s+the\s+year)?)\b",
+    FLAGS,
+)
+_PARENTHESISED = re.compile(r"^\s*\((?P<label>[^()]*)\)")
+_ORDINAL = re.compile(r"(?<![0-9])[0-9]{1,2} ?(?:st|nd|rd|th)\b", FLAGS)
+_LONE_MONTH = re.compile(r"\b(?:" + MONTH + r")", FLAGS)
+_LONE_YEAR = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])", re.ASCII)
+_WORD_NEXT_TO_NUMBER = re.compile(
+    r"(?<![0-9])[0-9]{1,4}(?:st|nd|rd|th)?\s+(?P<after>[a-z]{4,})\b"
+    r"|\b(?P<before>[a-z]{4,})\.?\s+[0-9]{1,4}(?![0-9])",
+    FLAGS,
+)
 
 
 @dataclass(frozen=True)
 class TimescaleReading:
-    """The milestones read from one Timescale cell, and what a coordinator should check."""
+    """The milestones read from one Timescale cell, and what a coordinator should check.
+
+    `recurrence` says what a cell without a deadline is: "quarterly" (recurring), "ongoing"
+    (open-ended) or "start" (a start date only); None otherwise.
+    """
 
     milestones: tuple[Milestone, ...]
     warnings: tuple[str, ...]
+    recurrence: str | None = None
 
 
 @dataclass(frozen=True)
@@ -92,167 +120,51 @@ class _Found:
     start: int
     end: int
     due: date
+    warning: str | None
 
 
-def _last_day(year: int, month: int) -> date:
-    return date(year, month, calendar.monthrange(year, month)[1])
+def _counts_something(text: str, number_start: int) -> bool:
+    before = re.search(r"([A-Za-z]+)\.?\s*$", text[:number_start])
+    return before is not None and before[1].lower() in _COUNTING_WORDS
 
 
-def _full_year(text: str, original: str) -> int:
-    year = int(text)
-    if len(text) == 2:
-        year += 2000
-    if not 1900 <= year <= 2099:
-        raise TimescaleError(original, f"year {text} is out of range")
-    return year
+def _earliest(text: str, position: int) -> tuple[re.Match[str], Reader] | None:
+    best: tuple[re.Match[str], Reader] | None = None
+    for pattern, reader in PATTERNS:
+        match = pattern.search(text, position)
+        if match and (best is None or match.start() < best[0].start()):
+            best = (match, reader)
+    return best
 
 
-def _month_number(text: str) -> int:
-    return _MONTHS[text.lower().rstrip(".")]
+def _month_first(text: str, match: re.Match[str]) -> tuple[re.Match[str], Reader]:
+    """The same text read from its month on, its number left to the label before it."""
+    for pattern, reader in MONTH_FIRST:
+        again = pattern.match(text, match.start("month"))
+        if again:
+            return again, reader
+    raise TimescaleError(text, f"{match[0]!r} cannot be read")
 
 
-def _checked_date(year: int, month: int, day: int, matched: str, original: str) -> date:
-    if not 1 <= month <= 12:
-        raise TimescaleError(original, f"{matched!r} has no month {month}")
-    last = calendar.monthrange(year, month)[1]
-    if not 1 <= day <= last:
-        raise TimescaleError(
-            original, f"{matched!r} is not a date: {calendar.month_name[month]} has {last} days"
-        )
-    return date(year, month, day)
-
-
-def _financial_year_end(first: str, second: str, matched: str, original: str) -> int:
-    start = _full_year(first, original)
-    end = int(second) if len(second) == 4 else (start // 100) * 100 + int(second)
-    if end != start + 1:
-        raise TimescaleError(original, f"{matched!r} is not a financial year like 2011/12")
-    return end
-
-
-_Reader = Callable[[re.Match[str], str, date | None], date]
-
-
-def _read_iso(m: re.Match[str], original: str, period_end: date | None) -> date:
-    year = _full_year(m["year"], original)
-    return _checked_date(year, int(m["month"]), int(m["day"]), m[0], original)
-
-
-def _read_numeric(m: re.Match[str], original: str, period_end: date | None) -> date:
-    year = _full_year(m["year"], original)
-    return _checked_date(year, int(m["month"]), int(m["day"]), m[0], original)
-
-
-def _read_quarter_of_year(m: re.Match[str], original: str, period_end: date | None) -> date:
-    end_year = _financial_year_end(m["first"], m["second"], m[0], original)
-    return _quarter_end(int(m["quarter"]), end_year)
-
-
-def _read_quarter(m: re.Match[str], original: str, period_end: date | None) -> date:
-    if period_end is None:
-        raise TimescaleError(
-            original, f"{m[0]!r} needs a financial year (e.g. '{m[0]} 2011/12') or a plan period"
-        )
-    end_year = period_end.year if period_end.month <= 3 else period_end.year + 1
-    return _quarter_end(int(m["quarter"]), end_year)
-
-
-def _quarter_end(quarter: int, end_year: int) -> date:
-    """Quarters of an April-March financial year ending in March of end_year."""
-    if quarter == 4:
-        return date(end_year, 3, 31)
-    return _last_day(end_year - 1, 3 + 3 * quarter)
-
-
-def _read_financial_year(m: re.Match[str], original: str, period_end: date | None) -> date:
-    return date(_financial_year_end(m["first"], m["second"], m[0], original), 3, 31)
-
-
-def _read_day_month_year(m: re.Match[str], original: str, period_end: date | None) -> date:
-    year = _full_year(m["year"], original)
-    return _checked_date(year, _month_number(m["month"]), int(m["day"]), m[0], original)
-
-
-def _read_month_year(m: re.Match[str], original: str, period_end: date | None) -> date:
-    return _last_day(_full_year(m["year"], original), _month_number(m["month"]))
-
-
-# Most specific first: at equal starting points the earlier pattern wins.
-_PATTERNS: tuple[tuple[re.Pattern[str], _Reader], ...] = (
-    (
-        re.compile(
-            r"(?<![0-9])(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})(?![0-9])",
-            _FLAGS,
-        ),
-        _read_iso,
-    ),
-    (
-        re.compile(r"(?<![0-9])(?P<day>[0-9]{1,2})[/.-](?P<month>[0-9]{1,2})[/.-]" + _YEAR, _FLAGS),
-        _read_numeric,
-    ),
-    (
-        re.compile(
-            r"\bQ(?P<quarter>[1-4])\s*(?:of\s+)?(?P<first>[0-9]{4})\s*[/-]\s*"
-            r"(?P<second>[0-9]{4}|[0-9]{2})(?![0-9])",
-            _FLAGS,
-        ),
-        _read_quarter_of_year,
-    ),
-    (re.compile(r"\bQ(?P<quarter>[1-4])\b", _FLAGS), _read_quarter),
-    (
-        re.compile(
-            r"(?<![0-9])(?P<first>[0-9]{4})\s*/\s*(?P<second>[0-9]{4}|[0-9]{2})(?![0-9])", _FLAGS
-        ),
-        _read_financial_year,
-    ),
-    (
-        re.compile(_DAY + r"\s*(?:of\s+)?(?P<month>" + _MONTH + r"),?\s*" + _YEAR, _FLAGS),
-        _read_day_month_year,
-    ),
-    (
-        re.compile(
-            r"\b(?P<month>"
-            + _MONTH
-            + r")\s*(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?,\s*(?P<year>[0-9]{4})(?![0-9])",
-            _FLAGS,
-        ),
-        _read_day_month_year,
-    ),
-    (
-        re.compile(r"\b(?P<month>" + _MONTH + r"),?\s*(?:of\s+)?" + _YEAR, _FLAGS),
-        _read_month_year,
-    ),
-)
-
-_ONGOING = re.compile(r"\bon-?\s?going\b", _FLAGS)
-_ORDINAL = re.compile(r"(?<![0-9])[0-9]{1,2} ?(?:st|nd|rd|th)\b", _FLAGS)
-_LONE_MONTH = re.compile(r"\b(?:" + _MONTH + r")", _FLAGS)
-_LONE_YEAR = re.compile(r"(?<![0-9])(?:19|20)[0-9]{2}(?![0-9])", re.ASCII)
-_WORD_NEXT_TO_NUMBER = re.compile(
-    r"(?<![0-9])[0-9]{1,4}(?:st|nd|rd|th)?\s+(?P<after>[a-z]{4,})\b"
-    r"|\b(?P<before>[a-z]{4,})\.?\s+[0-9]{1,4}(?![0-9])",
-    _FLAGS,
-)
-
-
-def _find_dates(text: str, period_end: date | None) -> list[_Found]:
+def _find_dates(text: str, period: Period) -> list[_Found]:
     found: list[_Found] = []
     position = 0
     while True:
-        best: tuple[re.Match[str], _Reader] | None = None
-        for pattern, reader in _PATTERNS:
-            match = pattern.search(text, position)
-            if match and (best is None or match.start() < best[0].start()):
-                best = (match, reader)
+        best = _earliest(text, position)
         if best is None:
             return found
         match, reader = best
-        found.append(_Found(match.start(), match.end(), reader(match, text, period_end)))
+        groups = match.groupdict()
+        named_month = bool(groups.get("month")) and not groups["month"].isdigit()
+        if groups.get("day") and named_month and _counts_something(text, match.start("day")):
+            match, reader = _month_first(text, match)
+        due, warning = reader(match, text, period)
+        found.append(_Found(match.start(), match.end(), due, warning))
         position = match.end()
 
 
 def _check_leftover(leftover: str, original: str) -> None:
-    """Refuse date-like fragments outside any read date: "30 Sept", "31 Febtember 2011"."""
+    """Refuse date-like fragments outside any read date: "by the 31st", "31 Febtember 2011"."""
     for match in _ORDINAL.finditer(leftover):
         raise TimescaleError(original, f"{match[0]!r} is a day without a month and year")
     for match in _LONE_MONTH.finditer(leftover):
@@ -262,7 +174,7 @@ def _check_leftover(leftover: str, original: str) -> None:
         raise TimescaleError(original, f"{word!r} has no year (write e.g. '{word} 2012')")
     for match in _WORD_NEXT_TO_NUMBER.finditer(leftover):
         word = match["after"] or match["before"]
-        if word.lower()[:3] in _MONTH_PREFIXES and word.lower() not in _MONTHS:
+        if word.lower()[:3] in _MONTH_PREFIXES and word.lower() not in MONTHS:
             raise TimescaleError(original, f"{word!r} is not a month name")
     for match in _LONE_YEAR.finditer(leftover):
         raise TimescaleError(original, f"year {match[0]} has no month (write e.g. 'March 2012')")
@@ -296,16 +208,42 @@ def _is_range(gap: str) -> bool:
     return " ".join(gap.split()).lower() in _RANGE_CONNECTORS
 
 
-def parse_timescale(text: str, *, period_end: date | None = None) -> TimescaleReading:
+def _starts(gap: str) -> bool:
+    words = gap.lower().split()
+    return bool(words) and words[-1].strip(_LABEL_PUNCTUATION) in _RANGE_STARTS
+
+
+def _suffix_labels(gaps: list[str], trailing: str) -> tuple[list[str], list[str], str]:
+    """Move a bracketed label that follows a date onto that date: "30 June 2012 (interim)".
+
+    Returns each date's suffix label, the gaps without them, and the trailing text left.
+    """
+    after = [*gaps[1:], trailing]
+    suffixes: list[str] = []
+    for index, gap in enumerate(after):
+        bracketed = _PARENTHESISED.match(gap)
+        if bracketed and not _RECURRING.search(bracketed["label"]):
+            suffixes.append(" ".join(bracketed["label"].split()))
+            after[index] = gap[bracketed.end() :]
+        else:
+            suffixes.append("")
+    return suffixes, [gaps[0], *after[:-1]], after[-1]
+
+
+def parse_timescale(
+    text: str, *, period_start: date | None = None, period_end: date | None = None
+) -> TimescaleReading:
     """Read the milestones in a Timescale cell.
 
-    Month-only dates mean the end of that month ("April 2011" is 2011-04-30); a financial year
-    "2011/12" means 31 March 2012; "Q2 2011/12" the end of that quarter; a range "April 2011 to
-    March 2012" its end. Each milestone's label is the words before its date ("MARAC Review"),
-    or "Deadline" when there are none. "Ongoing" becomes a milestone at period_end when given.
-    Raises TimescaleError when something date-like cannot be read.
+    Month-only dates mean the end of that month ("April 2011" is 2011-04-30, "Mar-13"
+    2013-03-31); a financial year "2011/12" or "2012-13" means its 31 March; "Q2 2011/12" the
+    end of that quarter, "Q2" alone the plan year's; a range "Jan-Mar 2013" its end. Each
+    milestone's label is the words before its date ("MARAC Review") or in brackets after it,
+    else "Deadline". Dates without a year fall in the plan's period when it is given. Raises
+    TimescaleError when something date-like cannot be read.
     """
-    found = _find_dates(text, period_end)
+    period = Period(period_start, period_end)
+    found = _find_dates(text, period)
     gaps: list[str] = []
     position = 0
     for item in found:
@@ -314,36 +252,59 @@ def parse_timescale(text: str, *, period_end: date | None = None) -> TimescaleRe
     trailing = text[position:]
     for gap in [*gaps, trailing]:
         _check_leftover(gap, text)
-
     if not found:
-        return _without_dates(text, period_end)
+        return _without_dates(text)
+    suffixes, gaps, trailing = _suffix_labels(gaps, trailing)
+    return _milestones(text, found, gaps, suffixes, trailing)
 
+
+def _milestones(
+    text: str, found: list[_Found], gaps: list[str], suffixes: list[str], trailing: str
+) -> TimescaleReading:
     milestones: list[Milestone] = []
+    warnings: list[str] = []
     labels = [_label(gap) for gap in gaps]
     index = 0
+    starts_only = False
     while index < len(found):
-        label = labels[index]
+        label, gap = labels[index], gaps[index]
         if index + 1 < len(found) and _is_range(gaps[index + 1]):
             index += 1
             label = "" if label.lower() in _RANGE_STARTS else label
+        elif _starts(gap):
+            begins = text[found[index].start : found[index].end]
+            warnings.append(
+                f"{text.strip()!r} says when it starts ({begins}), not a deadline: no milestone"
+            )
+            starts_only = True
+            index += 1
+            continue
+        if suffixes[index]:
+            label = f"{label} ({suffixes[index]})" if label else suffixes[index]
+        if found[index].warning:
+            warnings.append(found[index].warning or "")
         milestones.append(Milestone(label or DEFAULT_LABEL, found[index].due))
         index += 1
-
-    warnings: list[str] = []
     leftover = " ".join(trailing.split()).strip(_LABEL_PUNCTUATION)
     if leftover:
         warnings.append(f"ignored {leftover!r} after the last date in {text!r}")
-    return TimescaleReading(tuple(milestones), tuple(warnings))
+    recurrence = "start" if starts_only and not milestones else None
+    return TimescaleReading(tuple(milestones), tuple(warnings), recurrence)
 
 
-def _without_dates(text: str, period_end: date | None) -> TimescaleReading:
-    if not text.strip():
+def _without_dates(text: str) -> TimescaleReading:
+    shown = text.strip()
+    if not shown:
         return TimescaleReading((), ("no timescale given: no milestone",))
-    if _ONGOING.search(text):
-        if period_end is None:
-            return TimescaleReading((), (f"{text.strip()!r} is ongoing: no milestone",))
+    recurring = _RECURRING.search(text)
+    if recurring:
+        which = " ".join(recurring["which"].lower().split())
         return TimescaleReading(
-            (Milestone(ONGOING_LABEL, period_end),),
-            (f"{text.strip()!r} read as due at the end of the plan period ({period_end})",),
+            (), (f"{shown!r} is recurring ({which}), not a deadline: no milestone",), which
         )
-    return TimescaleReading((), (f"no date in timescale {text.strip()!r}: no milestone",))
+    open_ended = _OPEN_ENDED.search(text)
+    if open_ended:
+        return TimescaleReading(
+            (), (f"{shown!r} is open-ended (ongoing), not a deadline: no milestone",), "ongoing"
+        )
+    return TimescaleReading((), (f"no date in timescale {shown!r}: no milestone",))

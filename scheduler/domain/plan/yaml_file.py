@@ -19,6 +19,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from scheduler.domain.errors import LocatedError, PlanError
 from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
 from scheduler.domain.plan.people import People
+from scheduler.domain.plan.review import is_unresolved
 from scheduler.domain.yaml_lines import (
     LineDict,
     LineList,
@@ -182,9 +183,10 @@ def _named(kind: str, value: Any) -> str:
 class _Reader:
     """Reads the YAML into a Plan, collecting every problem rather than stopping at one."""
 
-    def __init__(self, source: str, people: People | None) -> None:
+    def __init__(self, source: str, people: People | None, *, unresolved_ok: bool = False) -> None:
         self.source = source
         self.people = people
+        self.unresolved_ok = unresolved_ok
         self.errors: list[PlanError] = []
         self.warnings: list[str] = []
         self.period: tuple[date, date] | None = None
@@ -404,6 +406,13 @@ class _Reader:
             self.milestone(item, item_line, what)
             for item, item_line in self.items(data, "milestones", what)
         ]
+        notes = self.texts(data, "notes", what)
+        for note in notes:
+            if is_unresolved(note) and not self.unresolved_ok:
+                self.error(
+                    data.line_of("notes"),
+                    f"{what}: {note} (write its milestones, then remove this note)",
+                )
         return Action(
             ref=ref,
             action=self.text(data, "action", what, required=True),
@@ -414,7 +423,7 @@ class _Reader:
             targets=self.text(data, "targets", what),
             group=group,
             milestones=tuple(m for m in milestones if m is not None),
-            notes=self.texts(data, "notes", what),
+            notes=notes,
         )
 
     def milestone(self, value: Any, line: int, what: str) -> Milestone | None:
@@ -447,13 +456,16 @@ def validate_plan_yaml(text: str, source: str, people: People | None = None) -> 
     return sorted(reader.errors, key=lambda e: e.line or 0)
 
 
-def load_plan_yaml(text: str, source: str, people: People | None = None) -> PlanLoad:
+def load_plan_yaml(
+    text: str, source: str, people: People | None = None, *, unresolved_ok: bool = False
+) -> PlanLoad:
     """Read a plan YAML text; raises the first PlanError in file order (see validate_plan_yaml).
 
     With `people`, each lead's email is looked up by name and a lead without one is a warning;
-    without, emails are left unset and not checked.
+    without, emails are left unset and not checked. An action the importer left unresolved is
+    an error unless `unresolved_ok` (for comparing versions before they are fixed).
     """
-    reader = _Reader(source, people)
+    reader = _Reader(source, people, unresolved_ok=unresolved_ok)
     plan = reader.read(text)
     errors = sorted(reader.errors, key=lambda e: e.line or 0)
     if errors:
