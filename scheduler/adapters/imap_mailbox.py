@@ -77,6 +77,10 @@ class Mailbox(Protocol):
         """Create the processed and review folders if they are missing."""
         ...
 
+    def folders(self) -> list[tuple[str, bool]]:
+        """The folders the poll uses (inbox, processed, review), each with whether it exists."""
+        ...
+
     def fetch_new(self, limit: int | None = None) -> list[FetchedMessage]:
         """Messages still waiting, oldest first, unchanged on the server."""
         ...
@@ -199,6 +203,13 @@ class ImapMailbox:
                     continue
                 client.create_folder(folder)
                 client.subscribe_folder(folder)
+
+    def folders(self) -> list[tuple[str, bool]]:
+        """The folders the poll uses (inbox, processed, review), each with whether it exists."""
+        client = self._connected()
+        names = (self.settings.folder, self.settings.processed_folder, self.settings.review_folder)
+        with self._guard("listing folders"):
+            return [(name, bool(client.folder_exists(name))) for name in names]
 
     def fetch_new(self, limit: int | None = None) -> list[FetchedMessage]:
         """Messages still in the inbox folder, oldest UID first, without marking them seen."""

@@ -60,7 +60,7 @@ class TokenSource(Protocol):
 class _Held:
     token: str
     refresh_at: datetime
-    roles: tuple[str, ...]
+    roles: tuple[str, ...] | None  # None: not a JWT, so nothing can be read from it
 
 
 class MsalTokenSource:
@@ -87,11 +87,11 @@ class MsalTokenSource:
             if self._held is not None and self._held.token == token:
                 self._held = None
 
-    def roles(self) -> tuple[str, ...]:
-        """The permissions (app roles) the current token carries, when it is a JWT."""
+    def roles(self) -> tuple[str, ...] | None:
+        """The permissions (app roles) the current token carries; None if it cannot be read."""
         self.token()
         held = self._held
-        return held.roles if held is not None else ()
+        return held.roles if held is not None else None
 
     def _fetch(self, now: datetime) -> _Held:
         try:
@@ -234,15 +234,15 @@ class _HttpClient:
         return answer
 
 
-def _roles_of(token: str) -> tuple[str, ...]:
+def _roles_of(token: str) -> tuple[str, ...] | None:
     """The `roles` claim of a JWT access token, read without checking it (it is ours)."""
     parts = token.split(".")
     if len(parts) != 3:
-        return ()
+        return None
     try:
         payload = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
     except (ValueError, UnicodeDecodeError):
-        return ()
+        return None
     roles = payload.get("roles") if isinstance(payload, dict) else None
     return tuple(str(role) for role in roles) if isinstance(roles, list) else ()
 
