@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduler.adapters.database import make_engine, require_current_schema, session_factory
+from scheduler.adapters.graph_mail import GraphClient, GraphMailbox, GraphTransport
 from scheduler.adapters.imap_mailbox import ImapMailbox, Mailbox
 from scheduler.adapters.mail_transport import MailTransport, transport_for
 from scheduler.adapters.oauth_tokens import MsalTokenSource
@@ -51,11 +53,23 @@ class MailWiring:
     tokens: MsalTokenSource | None
 
 
-def mail_wiring(settings: Settings, clock: Clock | None = None) -> MailWiring:
+def mail_wiring(
+    settings: Settings, clock: Clock | None = None, wait: Callable[[float], None] = time.sleep
+) -> MailWiring:
     """SMTP and IMAP (by password or OAuth), or Microsoft Graph; without SMTP, the embedded
-    default: .eml files in the outbox folder. One token source serves every connection."""
+    default: .eml files in the outbox folder. One token source serves every connection;
+    `wait` sits out Graph's Retry-After."""
     oauth = settings.mail.oauth
     tokens = MsalTokenSource(oauth, clock or SystemClock()) if oauth is not None else None
+    graph = settings.mail.graph
+    if graph is not None and tokens is not None:
+        client = GraphClient(graph, tokens, wait=wait)
+        return MailWiring(
+            open_transport=lambda: GraphTransport(client),
+            transport_label=f"graph:{graph.mailbox}",
+            open_mailbox=lambda: GraphMailbox(client),
+            tokens=tokens,
+        )
     smtp, folder, imap = settings.smtp, settings.outbox_dir, settings.imap
     label = f"smtp:{smtp.host}:{smtp.port}" if smtp else f"folder:{folder}"
     if smtp is not None and smtp.auth == "oauth2":
