@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.mailbox import poll_mailbox
+from scheduler.services.preview import status_report
 from scheduler.services.reminders import run_tick
 from tests.dovecot import DovecotServer
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, TENANT, OAuthTestServer, bearer_check
@@ -129,3 +130,15 @@ def test_a_poll_while_the_token_endpoint_is_down_leaves_the_reply_for_the_next(
     assert len(oauth_dovecot.uids("INBOX")) == 1
     oauth_server.start()
     assert poll_mailbox(services, REPLY_TIME + timedelta(minutes=5)).processed == 1
+
+
+def test_status_says_why_messages_wait_while_the_sign_in_fails(
+    services: Services, oauth_server: OAuthTestServer
+) -> None:
+    oauth_server.stop()
+    run_tick(services, NINE)
+    with services.uow_factory() as uow:
+        report = status_report(services.config.current(), uow, NINE, None)
+    assert report.pending == REQUESTS
+    (reason,) = report.held_up
+    assert reason.startswith("no token to sign in to") and "unreachable" in reason
