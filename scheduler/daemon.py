@@ -77,7 +77,7 @@ def build_scheduler(
         name="reminder tick",
         next_run_time=now,
     )
-    if settings.imap is not None:
+    if services.open_mailbox is not None:
         scheduler.add_job(
             _logged("inbox_poll", inbox.poll, services, clock, running),
             IntervalTrigger(seconds=settings.inbox_poll_seconds),

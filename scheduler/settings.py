@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import load_dotenv
 
 from scheduler.domain.errors import ConfigError
+from scheduler.mail_settings import MailAuth, MailSignIn, mail_sign_in_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ class SmtpSettings:
     timeout: float = 30.0
     ca_file: Path | None = None
     local_hostname: str | None = None
+    auth: MailAuth = "password"  # oauth2: AUTH XOAUTH2 as `user` with the application's token
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class ImapSettings:
     review_folder: str = "Needs review"
     ca_file: str | None = None  # trust this CA instead of the system's (an in-house CA)
     timeout: float = 30.0
+    auth: MailAuth = "password"  # oauth2: SASL XOAUTH2 as `user` with the application's token
 
     def __post_init__(self) -> None:
         if self.security not in get_args(Security):
@@ -76,6 +79,8 @@ class Settings:
     inbox_poll_seconds: int
     # The authserv-id of the mail server whose Authentication-Results are believed (None: none).
     trusted_authserv_id: str | None = None
+    # Password sign-in over SMTP and IMAP unless CSP_MAIL_AUTH / CSP_MAIL_PROVIDER say otherwise.
+    mail: MailSignIn = field(default_factory=MailSignIn)
 
     @property
     def mail_domain(self) -> str:
@@ -126,6 +131,7 @@ def settings_from_env(env: dict[str, str]) -> Settings:
     """Build settings from a plain mapping (tests pass their own; the CLI passes os.environ)."""
     data_dir = Path(env.get("CSP_DATA_DIR") or "data")
     database_url = env.get("CSP_DATABASE_URL") or f"sqlite:///{data_dir / 'csp.sqlite3'}"
+    mail = mail_sign_in_from_env(env)
     smtp = None
     if env.get("CSP_SMTP_HOST"):
         security = _security(env, "CSP_SMTP_SECURITY", "starttls")
@@ -133,9 +139,11 @@ def settings_from_env(env: dict[str, str]) -> Settings:
         smtp = SmtpSettings(
             host=env["CSP_SMTP_HOST"],
             port=_int(env, "CSP_SMTP_PORT", default_port),
-            user=env.get("CSP_SMTP_USER") or None,
+            user=env.get("CSP_SMTP_USER") or _oauth_user(mail),
             password=env.get("CSP_SMTP_PASSWORD") or None,
             security=security,
+            ca_file=Path(env["CSP_SMTP_CA_FILE"]) if env.get("CSP_SMTP_CA_FILE") else None,
+            auth=mail.auth,
         )
     imap = None
     if env.get("CSP_IMAP_HOST"):
@@ -143,11 +151,12 @@ def settings_from_env(env: dict[str, str]) -> Settings:
         imap = ImapSettings(
             host=env["CSP_IMAP_HOST"],
             port=_int(env, "CSP_IMAP_PORT", 993 if security == "ssl" else 143),
-            user=env.get("CSP_IMAP_USER", ""),
+            user=env.get("CSP_IMAP_USER") or _oauth_user(mail) or "",
             password=env.get("CSP_IMAP_PASSWORD", ""),
             folder=env.get("CSP_IMAP_FOLDER") or "INBOX",
             security=security,
             ca_file=env.get("CSP_IMAP_CA_FILE") or None,
+            auth=mail.auth,
         )
     timezone = env.get("CSP_TIMEZONE") or "Europe/London"
     try:
@@ -174,7 +183,13 @@ def settings_from_env(env: dict[str, str]) -> Settings:
         tick_seconds=_int(env, "CSP_TICK_SECONDS", 60),
         inbox_poll_seconds=_int(env, "CSP_INBOX_POLL_SECONDS", 300),
         trusted_authserv_id=_authserv_id(env, "CSP_TRUSTED_AUTHSERV_ID"),
+        mail=mail,
     )
+
+
+def _oauth_user(mail: MailSignIn) -> str | None:
+    """With OAuth the shared mailbox's address is the user IMAP and SMTP sign in as."""
+    return mail.mailbox if mail.auth == "oauth2" else None
 
 
 def load_settings() -> Settings:

@@ -79,3 +79,10 @@ from tests.dovecot import (  # noqa: E402, F401
     short_lived_dovecot,
     untrusted_certificate,
 )
+from tests.oauth_fixtures import (  # noqa: E402, F401
+    oauth_dovecot,
+    oauth_dovecot_session,
+    oauth_server,
+    oauth_server_session,
+    oauth_settings,
+)

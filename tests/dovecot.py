@@ -210,7 +210,32 @@ def _accounts() -> tuple[int, int, str]:
     return me.pw_uid, me.pw_gid, settings
 
 
-def _write_config(root: Path, port: int, plain_port: int, cert: Path, key: Path) -> Path:
+def _oauth2_config(root: Path, introspection_url: str | None) -> tuple[str, str, str]:
+    """(extra mechanisms, passwd-file passdb line, oauth2 passdb) for bearer-token sign-in:
+    dovecot's oauth2 passdb asks `introspection_url` (RFC 7662, POST) about each token."""
+    if introspection_url is None:
+        return "", "", ""
+    args = root / "dovecot-oauth2.conf.ext"
+    args.write_text(
+        f"introspection_mode = post\nintrospection_url = {introspection_url}\n"
+        "username_attribute = username\nactive_attribute = active\nactive_value = true\n"
+        "force_introspection = yes\n"
+    )
+    passdb = (
+        "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+        f"  args = {args}\n}}\n"
+    )
+    return " xoauth2 oauthbearer", "  mechanisms = plain login\n", passdb
+
+
+def _write_config(
+    root: Path,
+    port: int,
+    plain_port: int,
+    cert: Path,
+    key: Path,
+    introspection_url: str | None = None,
+) -> Path:
     uid, gid, accounts = _accounts()
     mail = root / "mail"
     mail.mkdir()
@@ -224,6 +249,7 @@ def _write_config(root: Path, port: int, plain_port: int, cert: Path, key: Path)
         "userdb_imap_capability=UIDPLUS",
     ]
     users.write_text("\n".join(lines) + "\n")
+    mechanisms, password_mechanisms, oauth2_passdb = _oauth2_config(root, introspection_url)
     unprivileged = os.geteuid() != 0
     chroot_off = "  chroot =\n" if unprivileged else ""
     config = root / "dovecot.conf"
@@ -243,13 +269,14 @@ ssl = yes
 ssl_cert = <{cert}
 ssl_key = <{key}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login{mechanisms}
 auth_failure_delay = 0
 mail_location = maildir:~/Maildir
 passdb {{
   driver = passwd-file
-  args = {users}
+{password_mechanisms}  args = {users}
 }}
+{oauth2_passdb}
 userdb {{
   driver = passwd-file
   args = {users}
@@ -291,7 +318,9 @@ def _wait_until_ready(process: subprocess.Popen[bytes], ports: tuple[int, ...]) 
     return not waiting and process.poll() is None
 
 
-def start_dovecot(root: Path, *, attempts: int = 3) -> DovecotServer:
+def start_dovecot(
+    root: Path, *, attempts: int = 3, introspection_url: str | None = None
+) -> DovecotServer:
     """Start a dovecot in `root` (an empty directory others may traverse) and wait for it."""
     if not (os.path.exists(DOVECOT) and os.path.exists(DOVECOT_IMAP)):
         raise DovecotUnavailable("dovecot-imapd not installed: apt-get install dovecot-imapd")
@@ -300,7 +329,7 @@ def start_dovecot(root: Path, *, attempts: int = 3) -> DovecotServer:
         port, plain_port = _free_port(), _free_port()
         instance = root / f"instance-{port}"
         instance.mkdir(mode=0o755)
-        config = _write_config(instance, port, plain_port, cert, key)
+        config = _write_config(instance, port, plain_port, cert, key, introspection_url)
         process = subprocess.Popen(
             [DOVECOT, "-F", "-c", str(config)],
             stdin=subprocess.DEVNULL,
@@ -326,11 +355,14 @@ def _private_root() -> Path:
     return root
 
 
-def running_dovecot() -> Iterator[DovecotServer]:
-    """A started server for the duration of the generator; skips the test if impossible."""
+def running_dovecot(introspection_url: str | None = None) -> Iterator[DovecotServer]:
+    """A started server for the duration of the generator; skips the test if impossible.
+
+    With `introspection_url`, it also takes XOAUTH2 and OAUTHBEARER sign-ins, asking that
+    RFC 7662 endpoint about each bearer token."""
     root = _private_root()
     try:
-        server = start_dovecot(root)
+        server = start_dovecot(root, introspection_url=introspection_url)
     except DovecotUnavailable as missing:
         shutil.rmtree(root, ignore_errors=True)
         pytest.skip(str(missing))

@@ -8,18 +8,23 @@ Options: require STARTTLS or serve implicit TLS with a throwaway self-signed cer
 (`make_certificate`, made with the openssl command), require a login, refuse chosen
 recipients with a given reply ("550 ..." or "451 ..."), refuse DATA, and drop every open
 connection on demand (`drop_connections`) to play a server that times idle clients out.
+With `bearer_check`, it takes AUTH XOAUTH2 as Exchange Online does, asking that function
+whether the user's bearer token is good (tests pass one that asks the OAuth test server's
+introspection endpoint), and answers a refusal with Exchange's 535 5.7.3.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import email
 import email.policy
 import socket
 import ssl
 import subprocess
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -73,8 +78,32 @@ class _Handler:
     refuse: Mapping[str, str]
     refuse_data: str | None
     drop_after_data: int = 0  # how many more messages to take, then drop before replying
+    bearer_check: Callable[[str, str], bool] | None = None
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    bearer_refusals: int = 0
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """SASL XOAUTH2: `user=<address>^Aauth=Bearer <token>^A^A`, base64, as Exchange takes it."""
+        if self.bearer_check is None:
+            return AuthResult(success=False, handled=False)
+        try:
+            fields = base64.b64decode(args[1], validate=True).decode().split("\x01")
+        except (IndexError, binascii.Error, UnicodeDecodeError):
+            await server.push("501 5.5.2 Cannot decode response")
+            return AuthResult(success=False, handled=True)
+        values = dict(part.split("=", 1) for part in fields if "=" in part)
+        user, token = values.get("user", ""), values.get("auth", "").removeprefix("Bearer ")
+        checked = await asyncio.get_running_loop().run_in_executor(
+            None, self.bearer_check, user, token
+        )
+        if checked:
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        with self.lock:
+            self.bearer_refusals += 1
+        return AuthResult(
+            success=False, handled=False, message="535 5.7.3 Authentication unsuccessful"
+        )
 
     async def handle_RCPT(
         self,
@@ -154,20 +183,22 @@ class SmtpTestServer:
         refuse: Mapping[str, str] | None = None,
         refuse_data: str | None = None,
         drop_after_data: int = 0,
+        bearer_check: Callable[[str, str], bool] | None = None,
     ) -> None:
         self._handler = _Handler(
             refuse={k.lower(): v for k, v in (refuse or {}).items()},
             refuse_data=refuse_data,
             drop_after_data=drop_after_data,
+            bearer_check=bearer_check,
         )
         kwargs: dict[str, Any] = {}
         if starttls is not None:
             kwargs.update(tls_context=_server_context(starttls), require_starttls=True)
         if implicit_tls is not None:
             kwargs["ssl_context"] = _server_context(implicit_tls)
-        if logins is not None:
+        if logins is not None or bearer_check is not None:
             kwargs.update(
-                authenticator=_Authenticator(dict(logins)),
+                authenticator=_Authenticator(dict(logins or {})),
                 auth_required=True,
                 auth_require_tls=starttls is not None or implicit_tls is not None,
             )
@@ -185,6 +216,12 @@ class SmtpTestServer:
     def messages(self) -> list[Received]:
         with self._handler.lock:
             return list(self._handler.received)
+
+    @property
+    def bearer_refusals(self) -> int:
+        """XOAUTH2 sign-ins refused so far."""
+        with self._handler.lock:
+            return self._handler.bearer_refusals
 
     @property
     def connections(self) -> int:

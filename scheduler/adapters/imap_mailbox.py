@@ -25,6 +25,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
+from typing import Protocol, Self
 
 from imapclient import IMAPClient
 from imapclient.exceptions import (
@@ -33,6 +34,8 @@ from imapclient.exceptions import (
     LoginError,
 )
 
+from scheduler.adapters.oauth_tokens import TokenSource, TokenUnavailable
+from scheduler.adapters.sign_in_problems import imap_refusal
 from scheduler.settings import ImapSettings, Security
 
 __all__ = ["ImapSettings", "Security"]
@@ -52,6 +55,41 @@ class FetchedMessage:
     internal_date: datetime | None
 
 
+class Mailbox(Protocol):
+    """The replies mailbox as the poll uses it: one session, entered as a context manager."""
+
+    @property
+    def processed_folder(self) -> str: ...
+
+    @property
+    def review_folder(self) -> str: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def ensure_folders(self) -> None:
+        """Create the processed and review folders if they are missing."""
+        ...
+
+    def folders(self) -> list[tuple[str, bool]]:
+        """The folders the poll uses (inbox, processed, review), each with whether it exists."""
+        ...
+
+    def fetch_new(self, limit: int | None = None) -> list[FetchedMessage]:
+        """Messages still waiting, oldest first, unchanged on the server."""
+        ...
+
+    def move(self, uid: int, folder: str, *, uidvalidity: int | None = None) -> None:
+        """Move one fetched message out of the waiting folder (only after it was stored)."""
+        ...
+
+
 class MailboxError(Exception):
     """The IMAP server refused a command (missing folder, stale UID); `reason` is one line."""
 
@@ -67,13 +105,14 @@ class MailboxUnavailable(MailboxError):
 class ImapMailbox:
     """One IMAP session on the configured mailbox; use as a context manager."""
 
-    def __init__(self, settings: ImapSettings) -> None:
+    def __init__(self, settings: ImapSettings, tokens: TokenSource | None = None) -> None:
         self.settings = settings
+        self._tokens = tokens  # with settings.auth == "oauth2": SASL XOAUTH2 with its tokens
         self._client: IMAPClient | None = None
         self._uidvalidity: int | None = None
         self._capabilities: frozenset[bytes] = frozenset()
 
-    def __enter__(self) -> ImapMailbox:
+    def __enter__(self) -> Self:
         self.connect()
         return self
 
@@ -103,13 +142,47 @@ class ImapMailbox:
             with self._guard("securing the connection"):
                 if settings.security == "starttls":
                     client.starttls(self._ssl_context())
+            if settings.auth == "oauth2":
+                self._sign_in_with_token(client)
             with self._guard("logging in"):
-                client.login(settings.user, settings.password)
+                if settings.auth != "oauth2":
+                    client.login(settings.user, settings.password)
                 self._capabilities = frozenset(c.upper() for c in client.capabilities())
         except MailboxError:
             _shut(client)
             raise
         self._client = client
+
+    @property
+    def processed_folder(self) -> str:
+        return self.settings.processed_folder
+
+    @property
+    def review_folder(self) -> str:
+        return self.settings.review_folder
+
+    def _sign_in_with_token(self, client: IMAPClient) -> None:
+        """SASL XOAUTH2 as the mailbox; a refused token is dropped and a fresh one tried once."""
+        if self._tokens is None:
+            raise MailboxUnavailable(
+                self._reason("signing in", "CSP_MAIL_AUTH=oauth2 but no token source was given")
+            )
+        user = self.settings.user
+        for last_try in (False, True):
+            try:
+                token = self._tokens.token()
+            except TokenUnavailable as failure:
+                raise MailboxUnavailable(self._reason("getting a token", failure.reason)) from None
+            with self._guard("signing in"):
+                try:
+                    client.oauth2_login(user, token)
+                    return
+                except LoginError as refused:
+                    self._tokens.refused(token)
+                    if last_try:
+                        raise MailboxUnavailable(
+                            self._reason(f"signing in as {user!r}", imap_refusal(_text(refused)))
+                        ) from None
 
     def close(self) -> None:
         """Log out; a connection that is already broken is simply dropped."""
@@ -130,6 +203,13 @@ class ImapMailbox:
                     continue
                 client.create_folder(folder)
                 client.subscribe_folder(folder)
+
+    def folders(self) -> list[tuple[str, bool]]:
+        """The folders the poll uses (inbox, processed, review), each with whether it exists."""
+        client = self._connected()
+        names = (self.settings.folder, self.settings.processed_folder, self.settings.review_folder)
+        with self._guard("listing folders"):
+            return [(name, bool(client.folder_exists(name))) for name in names]
 
     def fetch_new(self, limit: int | None = None) -> list[FetchedMessage]:
         """Messages still in the inbox folder, oldest UID first, without marking them seen."""

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, NoReturn, Protocol, Self
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
+from scheduler.adapters.oauth_tokens import TokenSource, TokenUnavailable
+from scheduler.adapters.sign_in_problems import smtp_refusal
 from scheduler.clock import Clock, SystemClock
 from scheduler.settings import Security, SmtpSettings
 
@@ -104,8 +106,9 @@ class SmtpTransport:
     so the transport never resends it itself.
     """
 
-    def __init__(self, settings: SmtpSettings) -> None:
+    def __init__(self, settings: SmtpSettings, tokens: TokenSource | None = None) -> None:
         self._settings = settings
+        self._tokens = tokens  # with settings.auth == "oauth2": AUTH XOAUTH2 with its tokens
         self._smtp: _BodyTracking | None = None
         self._unreachable: str | None = None
         self.connections = 0  # opened in this transport's life, for logs and tests
@@ -221,11 +224,14 @@ class SmtpTransport:
         where = f"{settings.host}:{settings.port}"
         try:
             self._smtp = self._open()
+        except TokenUnavailable as exc:
+            self._give_up(f"no token to sign in to {where}: {exc.reason}")
         except smtplib.SMTPAuthenticationError as exc:
             # A login problem is not the message's fault: keep it until the login is fixed.
-            self._give_up(
-                f"login to {where} refused: {exc.smtp_code} {_reply_text(exc.smtp_error)}"
-            )
+            said = _reply_text(exc.smtp_error)
+            if settings.auth == "oauth2":
+                self._give_up(f"{where} as {settings.user}: {smtp_refusal(exc.smtp_code, said)}")
+            self._give_up(f"login to {where} refused: {exc.smtp_code} {said}")
         except smtplib.SMTPResponseException as exc:
             self._give_up(
                 f"{where} refused the connection: {exc.smtp_code} {_reply_text(exc.smtp_error)}"
@@ -264,16 +270,43 @@ class SmtpTransport:
         try:
             if settings.security == "starttls":
                 smtp.starttls(context=self._tls_context())
-            if settings.user:
+            if settings.auth == "oauth2":
+                self._sign_in_with_token(smtp)
+            elif settings.user:
                 smtp.login(settings.user, settings.password or "")
         except BaseException:
             smtp.close()
             raise
         return smtp
 
+    def _sign_in_with_token(self, smtp: _BodyTracking) -> None:
+        """AUTH XOAUTH2; a refused token is dropped and a fresh one tried once."""
+        if self._tokens is None:
+            raise TokenUnavailable("CSP_MAIL_AUTH=oauth2 but no token source was given")
+        user = self._settings.user or ""
+        smtp.ehlo_or_helo_if_needed()  # unlike login(), auth() does not greet after STARTTLS
+        for last_try in (False, True):
+            token = self._tokens.token()
+            try:
+                smtp.auth("XOAUTH2", _xoauth2(user, token), initial_response_ok=True)
+                return
+            except smtplib.SMTPAuthenticationError:
+                self._tokens.refused(token)
+                if last_try:
+                    raise
+
     def _tls_context(self) -> ssl.SSLContext:
         ca_file = self._settings.ca_file
         return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
+
+
+def _xoauth2(user: str, token: str) -> Callable[..., str]:
+    """The SASL XOAUTH2 initial response; an error challenge is answered empty, as required."""
+
+    def respond(challenge: bytes | None = None) -> str:
+        return f"user={user}\x01auth=Bearer {token}\x01\x01" if challenge is None else ""
+
+    return respond
 
 
 def _lost(smtp: _BodyTracking, reason: str) -> Exception:
@@ -369,8 +402,10 @@ class FolderTransport:
         log.info("wrote %s", final.name)
 
 
-def transport_for(smtp: SmtpSettings | None, outbox_dir: Path) -> MailTransport:
+def transport_for(
+    smtp: SmtpSettings | None, outbox_dir: Path, tokens: TokenSource | None = None
+) -> MailTransport:
     """SMTP when configured, else the folder of .eml files."""
     if smtp is None:
         return FolderTransport(outbox_dir)
-    return SmtpTransport(smtp)
+    return SmtpTransport(smtp, tokens)

@@ -116,6 +116,8 @@ def status(ctx: CliContext, as_json: bool) -> None:
     for item in report.due_soon:
         click.echo(f"  {item.at}  {item.kind}  {', '.join(item.refs)}")
     click.echo(f"waiting to send: {report.pending}")
+    for reason in report.held_up:
+        click.echo(f"  waiting because: {reason}")
     for failed in report.failed:
         click.echo(f"failed: {failed.kind} to {', '.join(failed.to)}: {failed.error}")
     for address in report.failing_addresses:

@@ -38,6 +38,7 @@ def _register() -> None:
         daemon_commands,
         db_commands,
         inbox_commands,
+        mail_commands,
         pack_commands,
         plan_commands,
     )
@@ -49,6 +50,7 @@ def _register() -> None:
     cli.add_command(inbox_commands.inbox)
     cli.add_command(inbox_commands.updates)
     cli.add_command(pack_commands.pack)
+    cli.add_command(mail_commands.mail)
 
 
 _register()

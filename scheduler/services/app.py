@@ -5,12 +5,17 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from scheduler.adapters.database import make_engine, require_current_schema, session_factory
+from scheduler.adapters.graph_mail import GraphClient, GraphMailbox, GraphTransport
+from scheduler.adapters.imap_mailbox import ImapMailbox, Mailbox
 from scheduler.adapters.mail_transport import MailTransport, transport_for
+from scheduler.adapters.oauth_tokens import MsalTokenSource
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
+from scheduler.clock import Clock, SystemClock
 from scheduler.services.configuration import ConfigurationSource
 from scheduler.services.delivery import SenderState
 from scheduler.services.unit_of_work import UnitOfWork
@@ -32,27 +37,67 @@ class Services:
     loaded_config_version: int = 0
     plan_ids: dict[str, int] = field(default_factory=dict)  # plan name -> database id
     sender: SenderState = field(default_factory=SenderState)
+    # The replies mailbox (None: none configured, nothing is polled).
+    open_mailbox: Callable[[], Mailbox] | None = None
+    # The OAuth token source shared by SMTP, IMAP and Graph (None: password sign-in).
+    tokens: MsalTokenSource | None = None
 
 
-def transport_factory(settings: Settings) -> tuple[Callable[[], MailTransport], str]:
-    """SMTP when configured, else the embedded default: .eml files in the outbox folder."""
-    smtp, folder = settings.smtp, settings.outbox_dir
+@dataclass(frozen=True)
+class MailWiring:
+    """How this process sends and reads mail, as the settings say."""
+
+    open_transport: Callable[[], MailTransport]
+    transport_label: str
+    open_mailbox: Callable[[], Mailbox] | None
+    tokens: MsalTokenSource | None
+
+
+def mail_wiring(
+    settings: Settings, clock: Clock | None = None, wait: Callable[[float], None] = time.sleep
+) -> MailWiring:
+    """SMTP and IMAP (by password or OAuth), or Microsoft Graph; without SMTP, the embedded
+    default: .eml files in the outbox folder. One token source serves every connection;
+    `wait` sits out Graph's Retry-After."""
+    oauth = settings.mail.oauth
+    tokens = MsalTokenSource(oauth, clock or SystemClock()) if oauth is not None else None
+    graph = settings.mail.graph
+    if graph is not None and tokens is not None:
+        client = GraphClient(graph, tokens, wait=wait)
+        return MailWiring(
+            open_transport=lambda: GraphTransport(client),
+            transport_label=f"graph:{graph.mailbox}",
+            open_mailbox=lambda: GraphMailbox(client),
+            tokens=tokens,
+        )
+    smtp, folder, imap = settings.smtp, settings.outbox_dir, settings.imap
     label = f"smtp:{smtp.host}:{smtp.port}" if smtp else f"folder:{folder}"
-    return (lambda: transport_for(smtp, folder)), label
+    if smtp is not None and smtp.auth == "oauth2":
+        label += " (oauth2)"
+    return MailWiring(
+        open_transport=lambda: transport_for(smtp, folder, tokens),
+        transport_label=label,
+        open_mailbox=(lambda: ImapMailbox(imap, tokens)) if imap is not None else None,
+        tokens=tokens,
+    )
 
 
-def build_services(settings: Settings, *, check_schema: bool = True) -> Services:
-    """Wire the database, configuration and transport; refuses an out-of-date schema."""
+def build_services(
+    settings: Settings, *, check_schema: bool = True, clock: Clock | None = None
+) -> Services:
+    """Wire the database, configuration and mail; refuses an out-of-date schema."""
     engine = make_engine(settings.database_url)
     if check_schema:
         require_current_schema(engine)
     sessions = session_factory(engine)
-    open_transport, transport_label = transport_factory(settings)
+    mail = mail_wiring(settings, clock)
     return Services(
         settings=settings,
         uow_factory=lambda: SqlAlchemyUnitOfWork(sessions),
         config=ConfigurationSource(settings.config_dir, default_timezone=settings.timezone),
-        open_transport=open_transport,
+        open_transport=mail.open_transport,
         database_label=engine.url.render_as_string(hide_password=True),
-        transport_label=transport_label,
+        transport_label=mail.transport_label,
+        open_mailbox=mail.open_mailbox,
+        tokens=mail.tokens,
     )

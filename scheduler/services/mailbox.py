@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from scheduler.adapters.imap_mailbox import ImapMailbox, MailboxError
+from scheduler.adapters.imap_mailbox import MailboxError
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.email_rendering import render_queued
@@ -29,12 +29,11 @@ INGEST_BATCH = 100
 
 def poll_mailbox(services: Services, now: datetime) -> PollReport:
     """Fetch new messages; store and process them a batch at a time; then move them out."""
-    settings = services.settings.imap
-    if settings is None:
-        return PollReport(error="no IMAP mailbox configured (CSP_IMAP_HOST)")
+    if services.open_mailbox is None:
+        return PollReport(error="no mailbox configured (CSP_IMAP_HOST or CSP_MAIL_PROVIDER)")
     fetched = processed = review = 0
     try:
-        with ImapMailbox(settings) as mailbox:
+        with services.open_mailbox() as mailbox:
             mailbox.ensure_folders()
             waiting = mailbox.fetch_new()
             for start in range(0, len(waiting), INGEST_BATCH):
@@ -55,7 +54,7 @@ def poll_mailbox(services: Services, now: datetime) -> PollReport:
                     continue
                 for message, result in zip(batch, results, strict=True):
                     folder = (
-                        settings.review_folder if result.needs_review else settings.processed_folder
+                        mailbox.review_folder if result.needs_review else mailbox.processed_folder
                     )
                     # Stored and committed above: only now may it leave the inbox.
                     mailbox.move(message.uid, folder, uidvalidity=message.uidvalidity)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -151,6 +151,8 @@ class StatusReport:
     pending: int
     needs_review: list[ReviewItem]
     held: list[HeldUpdate]
+    # Why messages wait for a retry (a sign-in failure, a server away): each reason once.
+    held_up: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
         meeting = self.next_meeting
@@ -172,6 +174,7 @@ class StatusReport:
             ],
             "failing_addresses": self.failing_addresses,
             "pending": self.pending,
+            "waiting_because": self.held_up,
             "needs_review": [
                 {
                     "id": item.id,
@@ -231,6 +234,9 @@ def status_report(
         ],
         failing_addresses=[failing.address for failing in uow.inbound.failing_addresses()],
         pending=uow.outbox.count_with_status(OutboxStatus.PENDING, OutboxStatus.SENDING),
+        held_up=sorted(
+            {m.last_error for m in uow.outbox.with_status(OutboxStatus.PENDING) if m.last_error}
+        ),
         needs_review=[
             ReviewItem(m.id, m.from_address, m.subject, m.received_at, m.review_reason)
             for m in uow.inbound.with_status(InboundStatus.REVIEW)
