@@ -222,8 +222,7 @@ def _oauth2_config(root: Path, introspection_url: str | None) -> tuple[str, str,
         "force_introspection = yes\n"
     )
     passdb = (
-        "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
-        f"  args = {args}\n}}\n"
+        f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {args}\n}}\n"
     )
     return " xoauth2 oauthbearer", "  mechanisms = plain login\n", passdb
 

@@ -69,3 +69,12 @@ def test_a_sqlite_file_damaged_past_its_header_is_named_when_read(tmp_path: Path
         conn.execute(text("SELECT count(*) FROM note")).scalar()
     assert str(raised.value).startswith(f"{path}: the database file is damaged")
     engine.dispose()
+
+
+def test_the_head_read_from_the_migration_files_is_alembics_head() -> None:
+    from alembic.script import ScriptDirectory
+
+    from scheduler.adapters.database import MIGRATIONS_DIR
+
+    assert head_revision() == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    assert head_revision() is not None

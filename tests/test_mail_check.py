@@ -158,9 +158,7 @@ def test_an_unreachable_token_endpoint_is_named(csp: Run) -> None:
     assert code == 1 and "unreachable" in failures(lines)[0]
 
 
-def test_password_settings_are_checked_the_same_way(
-    csp: Run, oauth_dovecot: DovecotServer
-) -> None:
+def test_password_settings_are_checked_the_same_way(csp: Run, oauth_dovecot: DovecotServer) -> None:
     code, lines = csp(CSP_MAIL_AUTH="password", CSP_IMAP_USER=oauth_dovecot.user,
                       CSP_IMAP_PASSWORD="wrong password")  # fmt: skip
     assert code == 1

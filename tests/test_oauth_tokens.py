@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.adapters.oauth_tokens import MsalTokenSource, TokenUnavailable
+from scheduler.adapters.oauth_tokens import MsalTokenSource
+from scheduler.adapters.tokens import TokenUnavailable
 from scheduler.mail_settings import OAuthSettings
 from tests.fakes import FixedClock
 from tests.oauth_server import (

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain.errors import ConfigError, UserError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -112,6 +113,8 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def _alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config  # Alembic only for upgrades: the daemon never needs it
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     url = engine.url.render_as_string(hide_password=False)
@@ -121,6 +124,8 @@ def _alembic_config(engine: Engine) -> Config:
 
 def upgrade_schema(engine: Engine) -> str | None:
     """Bring the schema to the newest revision; returns the revision now in force."""
+    from alembic import command
+
     config = _alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -129,13 +134,28 @@ def upgrade_schema(engine: Engine) -> str | None:
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision Alembic recorded in the database (None: no schema yet)."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+_REVISION = re.compile(r'^(down_revision|revision)\s*=\s*(?:"([^"]*)"|None)', re.MULTILINE)
 
 
 def head_revision() -> str | None:
-    script = ScriptDirectory(str(MIGRATIONS_DIR))
-    return script.get_current_head()
+    """The newest migration: the one no other migration follows. Read from the files, so
+    starting the daemon does not import Alembic (a `csp db` test checks it against Alembic)."""
+    revisions, followed = set(), set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict((m.group(1), m.group(2)) for m in _REVISION.finditer(path.read_text()))
+        if found.get("revision"):
+            revisions.add(found["revision"])
+            if found.get("down_revision"):
+                followed.add(found["down_revision"])
+    heads = revisions - followed
+    return heads.pop() if len(heads) == 1 else None
 
 
 def require_current_schema(engine: Engine) -> None:

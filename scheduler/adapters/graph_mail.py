@@ -31,8 +31,8 @@ from urllib.parse import quote, urlsplit
 
 from scheduler.adapters.imap_mailbox import FetchedMessage, MailboxError, MailboxUnavailable
 from scheduler.adapters.mail_transport import AcceptanceUnknown, PermanentFailure, TemporaryFailure
-from scheduler.adapters.oauth_tokens import TokenSource, TokenUnavailable
 from scheduler.adapters.sign_in_problems import MAILBOX_NOT_GRANTED
+from scheduler.adapters.tokens import TokenSource, TokenUnavailable
 from scheduler.mail_settings import GraphSettings
 
 THROTTLE_RETRIES = 3

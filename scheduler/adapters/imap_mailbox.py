@@ -34,8 +34,8 @@ from imapclient.exceptions import (
     LoginError,
 )
 
-from scheduler.adapters.oauth_tokens import TokenSource, TokenUnavailable
 from scheduler.adapters.sign_in_problems import imap_refusal
+from scheduler.adapters.tokens import TokenSource, TokenUnavailable
 from scheduler.settings import ImapSettings, Security
 
 __all__ = ["ImapSettings", "Security"]

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, NoReturn, Protocol, Self
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
 
-from scheduler.adapters.oauth_tokens import TokenSource, TokenUnavailable
 from scheduler.adapters.sign_in_problems import smtp_refusal
+from scheduler.adapters.tokens import TokenSource, TokenUnavailable
 from scheduler.clock import Clock, SystemClock
 from scheduler.settings import Security, SmtpSettings
 

@@ -19,12 +19,13 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import msal  # type: ignore[import-untyped]
 import requests
 
 from scheduler.adapters.sign_in_problems import token_refusal
+from scheduler.adapters.tokens import TokenUnavailable
 from scheduler.clock import Clock, SystemClock
 from scheduler.events import log_event
 from scheduler.mail_settings import OAuthSettings
@@ -34,26 +35,6 @@ REFRESH_BEFORE = timedelta(minutes=5)
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.+?-----END \1PRIVATE KEY-----", re.DOTALL
 )
-
-
-class TokenUnavailable(Exception):
-    """No token could be had; `reason` is one line that says what to fix."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class TokenSource(Protocol):
-    """Bearer tokens for the mail servers; `refused` drops one a server would not take."""
-
-    def token(self) -> str:
-        """A token valid for a while yet; raises TokenUnavailable."""
-        ...
-
-    def refused(self, token: str) -> None:
-        """A server refused `token`: the next `token()` asks for a new one."""
-        ...
 
 
 @dataclass(frozen=True)

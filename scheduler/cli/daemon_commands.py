@@ -11,7 +11,6 @@ import click
 from scheduler.cli.context import CliContext
 from scheduler.cli.output import echo_json
 from scheduler.clock import SystemClock
-from scheduler.services.configuration import read_configuration
 
 
 @click.command()
@@ -58,6 +57,7 @@ def simulate(ctx: CliContext, start: datetime, end: datetime, as_json: bool) -> 
 
     Reads the configuration folder only; sends nothing, writes nothing, needs no database.
     """
+    from scheduler.services.configuration import read_configuration
     from scheduler.services.preview import simulate_emails
 
     if end < start:
@@ -91,6 +91,7 @@ def simulate(ctx: CliContext, start: datetime, end: datetime, as_json: bool) -> 
 def status(ctx: CliContext, as_json: bool) -> None:
     """The next meeting, who has replied for it, what is due in 14 days, what failed, what
     waits for review and which updates are held for personal data."""
+    from scheduler.services.configuration import read_configuration
     from scheduler.services.preview import status_report
 
     settings = ctx.settings

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import click
 
-from scheduler.adapters.database import current_revision, head_revision, upgrade_schema
 from scheduler.cli.context import CliContext
 
 
@@ -17,6 +16,8 @@ def db() -> None:
 @click.pass_obj
 def upgrade(ctx: CliContext) -> None:
     """Create or migrate the database schema to this version's newest revision."""
+    from scheduler.adapters.database import upgrade_schema
+
     revision = upgrade_schema(ctx.engine)
     where = ctx.engine.url.render_as_string(hide_password=True)
     click.echo(f"database {where} is at revision {revision}")
@@ -26,4 +27,6 @@ def upgrade(ctx: CliContext) -> None:
 @click.pass_obj
 def current(ctx: CliContext) -> None:
     """Show the schema revision in force and the one this version needs."""
+    from scheduler.adapters.database import current_revision, head_revision
+
     click.echo(f"current: {current_revision(ctx.engine) or 'none'}  needed: {head_revision()}")

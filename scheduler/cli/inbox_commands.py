@@ -10,7 +10,6 @@ from scheduler.cli.context import CliContext
 from scheduler.cli.output import echo_json, shorten
 from scheduler.clock import SystemClock
 from scheduler.domain.errors import UserError
-from scheduler.services.configuration import read_configuration
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -76,6 +75,7 @@ def parse(ctx: CliContext, eml: Path, as_json: bool, sent: Path | None) -> None:
     Action refs are checked against the plans in the configuration folder.
     """
     from scheduler.domain.replies.reading import understand_message
+    from scheduler.services.configuration import read_configuration
 
     raw = _read_bytes(eml)
     sent_text = _read_bytes(sent).decode("utf-8", "replace") if sent else None

@@ -6,7 +6,6 @@ import logging
 import sys
 
 import click
-from sqlalchemy.exc import OperationalError
 
 from scheduler.cli.context import CliContext
 from scheduler.domain.errors import UserError
@@ -65,10 +64,6 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         click.echo(f"csp: {exc}", err=True)
         return 1
-    except OperationalError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        click.echo(f"csp: database (CSP_DATABASE_URL): {detail}", err=True)
-        return 1
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         click.echo(f"csp: {where}{exc.strerror or exc}", err=True)
@@ -81,7 +76,25 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code
+    except Exception as exc:
+        detail = _database_error(exc)
+        if detail is None:
+            raise
+        click.echo(f"csp: database (CSP_DATABASE_URL): {detail}", err=True)
+        return 1
     return result if isinstance(result, int) else 0
+
+
+def _database_error(exc: Exception) -> str | None:
+    """The first line of a database connection error; None for anything else.
+
+    SQLAlchemy is imported only by the commands that use a database: if it is not loaded,
+    the error cannot be one of its.
+    """
+    sqlalchemy_errors = sys.modules.get("sqlalchemy.exc")
+    if sqlalchemy_errors is None or not isinstance(exc, sqlalchemy_errors.OperationalError):
+        return None
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 if __name__ == "__main__":

@@ -10,16 +10,6 @@ import click
 from scheduler.cli.context import CliContext
 from scheduler.cli.output import echo_json, plan_as_json, plan_as_table
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.plan.columns import parse_column_overrides
-from scheduler.domain.plan.review import summarise_import
-from scheduler.services.configuration import plan_files
-from scheduler.services.plans import (
-    import_document,
-    load_plan,
-    plan_file_changes,
-    read_plan_file,
-    validate_plan_file,
-)
 
 
 @click.group()
@@ -28,6 +18,8 @@ def plan() -> None:
 
 
 def _default_plan(ctx: CliContext) -> Path:
+    from scheduler.services.configuration import plan_files
+
     files = plan_files(ctx.settings.config_dir)
     if len(files) == 1:
         return files[0]
@@ -76,6 +68,10 @@ def import_(
     Every problem is listed with its place; the YAML holds what was understood, with each
     unresolved item marked. Exits 1 when anything is unresolved.
     """
+    from scheduler.domain.plan.columns import parse_column_overrides
+    from scheduler.domain.plan.review import summarise_import
+    from scheduler.services.plans import import_document
+
     columns = parse_column_overrides(columns_text) if columns_text else None
     result = import_document(
         document,
@@ -106,6 +102,8 @@ def import_(
 def diff(old: Path, new: Path) -> None:
     """What loading plan NEW over plan OLD would change: actions added, archived and changed,
     leads and dates. Exits 1 when there are changes, 0 when none."""
+    from scheduler.services.plans import plan_file_changes
+
     changes = plan_file_changes(old, new)
     for line in changes.lines():
         click.echo(line)
@@ -131,6 +129,8 @@ def diff(old: Path, new: Path) -> None:
 @click.pass_obj
 def show(ctx: CliContext, plan_file: Path | None, as_json: bool) -> None:
     """Show the plan: priorities, leads, actions and their milestones."""
+    from scheduler.services.plans import read_plan_file
+
     loaded, warnings = read_plan_file(plan_file or _default_plan(ctx), ctx.settings.config_dir)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -145,6 +145,8 @@ def show(ctx: CliContext, plan_file: Path | None, as_json: bool) -> None:
 @click.pass_obj
 def validate(ctx: CliContext, plan_file: Path | None) -> None:
     """Check a plan YAML; exit 1 with one line per problem."""
+    from scheduler.services.plans import validate_plan_file
+
     problems, warnings = validate_plan_file(
         plan_file or _default_plan(ctx), ctx.settings.config_dir
     )
@@ -162,6 +164,8 @@ def validate(ctx: CliContext, plan_file: Path | None) -> None:
 @click.pass_obj
 def load(ctx: CliContext, plan_file: Path) -> None:
     """Load (or reload) a plan into the database, in one transaction."""
+    from scheduler.services.plans import load_plan, read_plan_file
+
     loaded, warnings = read_plan_file(plan_file, ctx.settings.config_dir)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)

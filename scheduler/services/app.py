@@ -8,18 +8,20 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scheduler.adapters.database import make_engine, require_current_schema, session_factory
-from scheduler.adapters.graph_mail import GraphClient, GraphMailbox, GraphTransport
 from scheduler.adapters.imap_mailbox import ImapMailbox, Mailbox
 from scheduler.adapters.mail_transport import MailTransport, transport_for
-from scheduler.adapters.oauth_tokens import MsalTokenSource
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.clock import Clock, SystemClock
 from scheduler.services.configuration import ConfigurationSource
 from scheduler.services.delivery import SenderState
 from scheduler.services.unit_of_work import UnitOfWork
 from scheduler.settings import Settings
+
+if TYPE_CHECKING:
+    from scheduler.adapters.oauth_tokens import MsalTokenSource
 
 
 @dataclass
@@ -60,9 +62,15 @@ def mail_wiring(
     default: .eml files in the outbox folder. One token source serves every connection;
     `wait` sits out Graph's Retry-After."""
     oauth = settings.mail.oauth
-    tokens = MsalTokenSource(oauth, clock or SystemClock()) if oauth is not None else None
+    tokens = None
+    if oauth is not None:  # msal (and requests) are loaded only where OAuth is set up
+        from scheduler.adapters.oauth_tokens import MsalTokenSource
+
+        tokens = MsalTokenSource(oauth, clock or SystemClock())
     graph = settings.mail.graph
     if graph is not None and tokens is not None:
+        from scheduler.adapters.graph_mail import GraphClient, GraphMailbox, GraphTransport
+
         client = GraphClient(graph, tokens, wait=wait)
         return MailWiring(
             open_transport=lambda: GraphTransport(client),

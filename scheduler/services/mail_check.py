@@ -12,7 +12,7 @@ from email.utils import format_datetime, make_msgid
 
 from scheduler.adapters.imap_mailbox import MailboxError
 from scheduler.adapters.mail_transport import AcceptanceUnknown, PermanentFailure, TemporaryFailure
-from scheduler.adapters.oauth_tokens import TokenUnavailable
+from scheduler.adapters.tokens import TokenUnavailable
 from scheduler.services.app import MailWiring
 from scheduler.settings import Settings
 
