@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table
+from sqlalchemy import insert as insert_rows
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -33,7 +34,7 @@ def insert_all(session: Session, entity: type[Any], rows: Sequence[dict[str, Any
     if not rows:
         return
     try:
-        session.execute(insert(entity), list(rows))
+        session.execute(insert_rows(entity), list(rows))
     except IntegrityError as exc:
         raise WriteConflict(str(exc.orig)) from exc
 
@@ -48,7 +49,8 @@ def insert_new_rows(
     """
     if not rows:
         return {}
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    # Each dialect's module is loaded only where it is used (the daemon keeps one of them).
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{connection.dialect.name}")
     statement = (
         dialect.insert(table)
         .on_conflict_do_nothing(index_elements=[key])

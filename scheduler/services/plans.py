@@ -14,7 +14,6 @@ from scheduler.domain.plan.model import Plan
 from scheduler.domain.plan.people import People
 from scheduler.domain.plan.review import PlanChanges, plan_changes
 from scheduler.domain.plan.yaml_file import load_plan_yaml, plan_to_yaml, validate_plan_yaml
-from scheduler.importing.documents import read_document
 from scheduler.services.app import Services
 from scheduler.services.configuration import Configuration, read_people, read_text
 from scheduler.services.unit_of_work import UnitOfWork
@@ -41,6 +40,8 @@ def import_document(
 ) -> ImportResult:
     """Read a plan document (Word, Excel, PDF, CSV, markdown or text) and write its canonical
     YAML with what it understood; nothing is half-written. Problems are listed, not raised."""
+    from scheduler.importing.documents import read_document  # only `plan import` reads them
+
     document_format, layout = read_document(document)
     result = interpret_layout(
         layout, str(document), period_start=period_start, name=name, columns=columns

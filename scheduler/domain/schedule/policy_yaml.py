@@ -10,9 +10,8 @@ from dataclasses import fields, replace
 from datetime import date
 from typing import Any
 
-import holidays
-
 from scheduler.domain.errors import ConfigError
+from scheduler.domain.schedule.holiday_data import country_calendar
 from scheduler.domain.schedule.meetings_yaml import (
     check_keys,
     read_date,
@@ -120,10 +119,7 @@ def _holiday_region(root: LineDict, source: str) -> dict[str, str]:
     defaults = Policy()
     country = root.get("holiday_country", defaults.holiday_country)
     subdivision = root.get("holiday_subdivision", defaults.holiday_subdivision)
-    try:
-        known = holidays.country_holidays(country) if isinstance(country, str) else None
-    except NotImplementedError:
-        known = None
+    known = country_calendar(country) if isinstance(country, str) and country else None
     if known is None:
         raise ConfigError(
             source,
