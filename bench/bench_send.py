@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import smtplib
 import socket
-import statistics
 import sys
 import threading
 import time
@@ -29,6 +28,7 @@ from aiosmtpd.controller import Controller
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.interleave import MIN_ROUNDS, interleaved  # noqa: E402
 from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport  # noqa: E402
 from scheduler.domain.plan.model import Milestone  # noqa: E402
 from scheduler.domain.replies.progress import Status  # noqa: E402
@@ -165,7 +165,7 @@ def build_messages(count: int) -> list[EmailMessage]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS)
     args = parser.parse_args()
 
     start = time.perf_counter()
@@ -177,31 +177,19 @@ def main() -> None:
         f"({composed / len(messages) * 1000:.2f} ms each, {size / 1024:.1f} KiB average)"
     )
 
-    bare: list[float] = []
-    ours: list[float] = []
     with start_sink() as sink:
         run_bare(messages[:50], sink.host, sink.port)  # warm up both paths
         run_transport(messages[:50], sink.host, sink.port)
-        for _ in range(args.rounds):
-            bare.append(run_bare(messages, sink.host, sink.port))
-            ours.append(run_transport(messages, sink.host, sink.port))
+        comparison = interleaved(
+            lambda: run_transport(messages, sink.host, sink.port),
+            lambda: run_bare(messages, sink.host, sink.port),
+            args.rounds,
+        )
         expected = 100 + 2 * args.rounds * len(messages)
         assert sink.received == expected, f"sink took {sink.received}, expected {expected}"
-
-    best_bare, best_ours = min(bare), min(ours)
-    print(
-        f"bare smtplib loop : best {best_bare:.3f} s, median {statistics.median(bare):.3f} s "
-        f"({len(messages) / best_bare:.0f} msg/s)"
-    )
-    print(
-        f"SmtpTransport     : best {best_ours:.3f} s, median {statistics.median(ours):.3f} s "
-        f"({len(messages) / best_ours:.0f} msg/s)"
-    )
-    ratio = best_ours / best_bare
-    print(
-        f"ratio (best)      : {ratio:.3f}x  (target <= 1.3x: {'met' if ratio <= 1.3 else 'MISSED'})"
-    )
-    print(f"ratio (median)    : {statistics.median(ours) / statistics.median(bare):.3f}x")
+    print(comparison.line("SmtpTransport against the bare smtplib loop"))
+    met = "met" if comparison.ratio <= 1.3 else "MISSED"
+    print(f"ratio (median): {comparison.ratio:.3f}x  (target <= 1.3x: {met})")
 
 
 if __name__ == "__main__":

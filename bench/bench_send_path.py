@@ -17,7 +17,6 @@ import argparse
 import cProfile
 import os
 import pstats
-import statistics
 import sys
 import tempfile
 import time
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_send import build_messages, run_bare, start_sink  # noqa: E402
 
+from bench.interleave import MIN_ROUNDS, interleaved  # noqa: E402
 from scheduler.adapters.database import make_engine, session_factory, upgrade_schema  # noqa: E402
 from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport  # noqa: E402
 from scheduler.adapters.orm import OutboxRow  # noqa: E402
@@ -128,16 +128,10 @@ def one_round(
     return elapsed
 
 
-def summary(label: str, times: list[float], count: int, bare: list[float]) -> str:
-    best, median = min(times), statistics.median(times)
-    ratio = f"{best / min(bare):6.2f}x {median / statistics.median(bare):6.2f}x"
-    return f"{label:<34} {best:8.3f} {median:8.3f} {count / best:8.0f}  {ratio}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=MIN_ROUNDS)
     parser.add_argument("--batch-size", type=int, nargs="+", default=[200, 2000])
     parser.add_argument("--profile", action="store_true", help="cProfile one extra round")
     args = parser.parse_args()
@@ -146,30 +140,27 @@ def main() -> None:
     count = len(messages)
     print(
         f"{count} messages, {sum(len(m.as_bytes()) for m in messages) / count / 1024:.1f} "
-        f"KiB average; backends: {', '.join(backends())}; {args.rounds} rounds"
+        f"KiB average; backends: {', '.join(backends())}; {args.rounds} rounds, each the "
+        "bare smtplib loop then deliver_pending"
     )
-    rows: list[str] = []
-    targets: list[tuple[str, float]] = []
+    verdicts: list[str] = []
     with start_sink() as sink:
         run_bare(messages[:50], sink.host, sink.port)  # warm up connection and parser
-        bare = [run_bare(messages, sink.host, sink.port) for _ in range(args.rounds)]
-        rows.append(summary("bare smtplib loop", bare, count, bare))
         for backend in backends():
             for batch in args.batch_size:
-                times = [
-                    one_round(backend, messages, sink.host, sink.port, batch)
-                    for _ in range(args.rounds)
-                ]
+                comparison = interleaved(
+                    lambda: one_round(backend, messages, sink.host, sink.port, batch),  # noqa: B023
+                    lambda: run_bare(messages, sink.host, sink.port),
+                    args.rounds,
+                )
                 label = f"deliver_pending {backend} b={batch}"
-                rows.append(summary(label, times, count, bare))
-                targets.append((label, min(times) / min(bare)))
+                print(comparison.line(label))
+                met = "met" if comparison.ratio <= 1.3 else "MISSED"
+                verdicts.append(f"{label}: {comparison.ratio:.2f}x bare ({met} <= 1.3x)")
         if args.profile:
             profile = cProfile.Profile()
             one_round(backends()[-1], messages, sink.host, sink.port, args.batch_size[0], profile)
-    print(f"{'':<34} {'best s':>8} {'median s':>8} {'msg/s':>8}  {'ratio best/median':>15}")
-    print("\n".join(rows))
-    for label, ratio in targets:
-        print(f"{label}: {ratio:.2f}x bare ({'met' if ratio <= 1.3 else 'MISSED'} <= 1.3x)")
+    print("\n".join(verdicts))
     if args.profile:
         print(f"\nprofile of one {backends()[-1]} round, b={args.batch_size[0]}:")
         print_breakdown(pstats.Stats(profile), PARTS, count)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 from scheduler.adapters.database import (
     DatabaseFileError,
@@ -14,8 +14,10 @@ from scheduler.adapters.database import (
     head_revision,
     make_engine,
     require_current_schema,
+    session_factory,
     upgrade_schema,
 )
+from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 
 
 def test_a_new_database_is_refused_until_upgraded(database_url: str) -> None:
@@ -78,3 +80,16 @@ def test_the_head_read_from_the_migration_files_is_alembics_head() -> None:
 
     assert head_revision() == ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
     assert head_revision() is not None
+
+
+def test_marks_sent_do_not_wait_for_the_disk_and_the_pool_gets_its_connection_back_as_it_was(
+    engine: Engine,
+) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("SQLite's commits are set by its pragmas, not per connection")
+    sessions = session_factory(engine)
+    with SqlAlchemyUnitOfWork(sessions) as uow, uow.statements_that_commit() as marks:
+        inside = marks.session.execute(text("SHOW synchronous_commit")).scalar()
+    with engine.connect() as connection:  # pooled connections are all back as they were
+        after = connection.execute(text("SHOW synchronous_commit")).scalar()
+    assert (inside, after) == ("off", "on")
