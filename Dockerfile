@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+ && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core nodejs npm \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
@@ -11,7 +11,9 @@ COPY scheduler ./scheduler
 COPY jobs ./jobs
 COPY templates ./templates
 COPY config ./config
-RUN pip install --no-cache-dir .
+COPY package.json package-lock.json ./
+RUN pip install --no-cache-dir . \
+ && npm ci --omit=dev --no-audit --no-fund --silent
 
 RUN useradd --system --create-home --home-dir /var/lib/csp csp \
  && mkdir -p /var/lib/csp/data && chown -R csp:csp /var/lib/csp

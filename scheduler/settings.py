@@ -12,6 +12,7 @@ from dotenv import load_dotenv
 
 from scheduler.domain.errors import ConfigError
 from scheduler.mail_settings import MailAuth, MailSignIn, mail_sign_in_from_env
+from scheduler.web_settings import WebSettings, web_settings_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,6 +82,8 @@ class Settings:
     trusted_authserv_id: str | None = None
     # Password sign-in over SMTP and IMAP unless CSP_MAIL_AUTH / CSP_MAIL_PROVIDER say otherwise.
     mail: MailSignIn = field(default_factory=MailSignIn)
+    # The web app (`csp web`) and the links in leads' emails.
+    web: WebSettings = field(default_factory=WebSettings)
 
     @property
     def mail_domain(self) -> str:
@@ -184,6 +187,7 @@ def settings_from_env(env: dict[str, str]) -> Settings:
         inbox_poll_seconds=_int(env, "CSP_INBOX_POLL_SECONDS", 300),
         trusted_authserv_id=_authserv_id(env, "CSP_TRUSTED_AUTHSERV_ID"),
         mail=mail,
+        web=web_settings_from_env(env),
     )
 
 

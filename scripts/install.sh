@@ -10,6 +10,8 @@ SYSTEM_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core  # WeasyPrint's text layout and fonts
   libharfbuzz-subset0  # WeasyPrint's fast font subsetting (else it falls back to fontTools)
   openssl              # self-signed certificates for TLS tests
+  chromium             # the real browser the web app's journeys run in (never downloaded)
+  nodejs npm           # GOV.UK Frontend's CSS and JS, and axe-core, from the npm registry
 )
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
@@ -29,4 +31,11 @@ PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[dev]'
+# GOV.UK Frontend (served by `csp web`) and axe-core (its accessibility tests), at the versions
+# package-lock.json pins, into node_modules/ (not committed).
+if command -v npm >/dev/null 2>&1; then
+  npm ci --no-audit --no-fund --silent
+else
+  echo "install: npm not found; csp web needs GOV.UK Frontend: install nodejs and npm" >&2
+fi
 echo "install: done; run the tests with: .venv/bin/python -m pytest"

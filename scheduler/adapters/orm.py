@@ -273,3 +273,15 @@ class ReplyRow(Base):
     meeting: Mapped[date] = mapped_column(Date)
     address: Mapped[str] = mapped_column(String(320))
     first_received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class SignInLinkRow(Base):
+    """A one-time sign-in link emailed to the coordinator: only its hash is kept."""
+
+    __tablename__ = "sign_in_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    address: Mapped[str] = mapped_column(String(320), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

@@ -138,6 +138,14 @@ class OutboxRepository:
             message_id, worker, status=OutboxStatus.SKIPPED.value, reason=reason
         )
 
+    def retry_failed(self, message_id: int, now: datetime) -> bool:
+        result = self._core().execute(
+            update(_TABLE)
+            .where(_C.id == message_id, _C.status == OutboxStatus.FAILED.value)
+            .values(status=OutboxStatus.PENDING.value, send_after=now, attempts=0)
+        )
+        return bool(result.rowcount == 1)
+
     def _change_claimed(self, message_id: int, worker: str, **values: Any) -> bool:
         """Apply a change, count the attempt and end the lease, only if `worker` holds it."""
         result = self._core().execute(

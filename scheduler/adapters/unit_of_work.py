@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from scheduler.adapters.inbound_repository import InboundRepository
 from scheduler.adapters.outbox_repository import OutboxRepository
 from scheduler.adapters.plan_repository import PlanRepository
+from scheduler.adapters.sign_in_repository import SignInLinkRepository
 from scheduler.adapters.update_repository import AuditRepository, UpdateRepository
 from scheduler.domain.errors import WriteConflict
 
@@ -44,6 +45,7 @@ class SqlAlchemyUnitOfWork:
     inbound: InboundRepository
     updates: UpdateRepository
     audit: AuditRepository
+    sign_in_links: SignInLinkRepository
 
     def __init__(self, sessions: Callable[[], Session]) -> None:
         self._sessions = sessions
@@ -61,6 +63,7 @@ class SqlAlchemyUnitOfWork:
         self.inbound = InboundRepository(session)
         self.updates = UpdateRepository(session)
         self.audit = AuditRepository(session)
+        self.sign_in_links = SignInLinkRepository(session)
         return self
 
     def __exit__(

@@ -50,6 +50,9 @@ def _register() -> None:
     cli.add_command(inbox_commands.updates)
     cli.add_command(pack_commands.pack)
     cli.add_command(mail_commands.mail)
+    from scheduler.cli import web_commands  # flask and waitress load only when it runs
+
+    cli.add_command(web_commands.web)
 
 
 _register()

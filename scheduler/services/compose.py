@@ -105,6 +105,7 @@ class EmailContext:
     problems: tuple[str, ...] = ()  # acknowledgement: lines that could not be recorded
     thread: tuple[str, ...] = ()  # Message-IDs this email follows, oldest first
     held: tuple[RecordedUpdate, ...] = ()  # agenda pack: updates kept out of it (personal data)
+    web_link: str = ""  # the web app (CSP_BASE_URL): a lead's form, a coordinator's sign-in
 
 
 @dataclass(frozen=True)
@@ -330,6 +331,7 @@ def _template_values(
         "statuses": [status.value for status in Status],
         "example_ref": ctx.actions[0].ref if ctx.actions else "3.1.4",
         "attachments": list(attachments),
+        "web_link": ctx.web_link,
     }
 
 

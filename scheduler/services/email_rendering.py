@@ -37,6 +37,7 @@ from scheduler.services.compose import (
     new_token,
 )
 from scheduler.services.configuration import Configuration
+from scheduler.services.lead_links import update_form_url
 from scheduler.services.pack_timeline import late_updates
 from scheduler.services.unit_of_work import UnitOfWork
 
@@ -105,6 +106,7 @@ def rendered(
     """
     settings = services.settings
     assert message.token is not None and message.message_id is not None
+    ctx = _with_update_link(services, message, ctx)
     email = compose_message(
         ctx,
         token=message.token,
@@ -122,6 +124,26 @@ def rendered(
         raw=email.as_bytes(),
     )
     return replace(message, rendering=rendering)
+
+
+def _with_update_link(
+    services: Services, message: OutboxMessage, ctx: EmailContext
+) -> EmailContext:
+    """A lead's update request or chaser with their link to the form, where the web app has
+    an address (CSP_BASE_URL); without one, the email is as it always was."""
+    web = services.settings.web
+    if (
+        message.kind not in (NotificationKind.UPDATE_REQUEST, NotificationKind.UPDATE_CHASER)
+        or not web.links_in_emails
+        or message.lead_name is None
+        or message.meeting is None
+    ):
+        return ctx
+    assert web.base_url is not None and web.secret is not None
+    link = update_form_url(
+        web.base_url, web.secret, message.lead_name, message.meeting, web.link_days_after_meeting
+    )
+    return replace(ctx, web_link=link)
 
 
 def render_queued(services: Services, config: Configuration, now: datetime) -> int:

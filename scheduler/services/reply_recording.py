@@ -110,7 +110,6 @@ def record_message(
     now: datetime,
 ) -> Processed:
     """Record what one message says; `Review` (before any write) when a person must look."""
-    classification = message.classification.value
     request = requests.answered_by(message)
     if message.classification is MessageClass.BOUNCE:
         if not message.bounced_recipients:
@@ -135,12 +134,53 @@ def record_message(
     plan = config.plan_for(request.meeting or local_date(now, config.policy.timezone))
     lead_name = _check_sender(config, request, message)
     reading = understand_read(
-        message, sent_text=request.body_text, known_refs=_refs_of_lead(plan, request)
+        message, sent_text=request.body_text, known_refs=refs_of_lead(plan, request)
     )
     if request.kind is NotificationKind.ACKNOWLEDGEMENT and not reading.content.updates:
         # "thanks" to our acknowledgement: nothing to record
         return _done(recording, stored, message, outbox_id=request.id)
-    _check_in_time(config, request, stored)
+    check_in_time(config, request, stored)
+    return record_reading(services, uow, plan, request, stored, reading, lead_name, recording, now)
+
+
+def record_attached(
+    services: Services,
+    config: Configuration,
+    uow: UnitOfWork,
+    request: OutboxMessage,
+    stored: StoredMessage,
+    message: InboundMessage,
+    recording: Recording,
+    now: datetime,
+) -> Processed:
+    """Record a message the coordinator has attached to a request, as a reply to it.
+
+    The coordinator vouches for the sender and the time, so only the reading is the usual one.
+    """
+    assert request.id is not None
+    plan = config.plan_for(request.meeting or local_date(now, config.policy.timezone))
+    reading = understand_read(
+        message, sent_text=request.body_text, known_refs=refs_of_lead(plan, request)
+    )
+    lead_name = request.lead_name or ""
+    return record_reading(services, uow, plan, request, stored, reading, lead_name, recording, now)
+
+
+def record_reading(
+    services: Services,
+    uow: UnitOfWork,
+    plan: Plan,
+    request: OutboxMessage,
+    stored: StoredMessage,
+    reading: MessageReading,
+    lead_name: str,
+    recording: Recording,
+    now: datetime,
+) -> Processed:
+    """Record what a reply to `request` says, checked already: its updates (held where they
+    look like personal data), the lead's reply for the meeting, the acknowledgement."""
+    message = reading.message
+    classification = message.classification.value
     recorded = _record_updates(services, uow, plan, request, stored, reading, lead_name, now)
     recording.updates += recorded
     for update in recorded:
@@ -157,7 +197,7 @@ def record_message(
     return Processed(classification, updates=len(recorded))
 
 
-def _refs_of_lead(plan: Plan, request: OutboxMessage) -> tuple[str, ...]:
+def refs_of_lead(plan: Plan, request: OutboxMessage) -> tuple[str, ...]:
     """The refs a reply may report on: those asked about, and every action the lead leads."""
     refs = list(request.refs)
     for priority in plan.priorities:
@@ -213,7 +253,7 @@ def _check_sender(config: Configuration, request: OutboxMessage, message: Inboun
     return lead
 
 
-def _check_in_time(config: Configuration, request: OutboxMessage, stored: StoredMessage) -> None:
+def check_in_time(config: Configuration, request: OutboxMessage, stored: StoredMessage) -> None:
     """Refuse a reply that came after replies to its request's meeting closed.
 
     It is judged by when it reached us, not by its Date header, which the sender writes.

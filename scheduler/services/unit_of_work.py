@@ -112,6 +112,11 @@ class OutboxStore(Protocol):
         """Not worth sending any more, if `worker` holds the claim."""
         ...
 
+    def retry_failed(self, message_id: int, now: datetime) -> bool:
+        """A failed message pending again from `now`, its attempts counted afresh (the
+        coordinator asked); False if it is not failed."""
+        ...
+
     def awaiting_render(self) -> list[int]:
         """Ids of messages queued as intent only (acknowledgements), oldest first."""
         ...
@@ -248,6 +253,20 @@ class UpdateStore(Protocol):
         ...
 
 
+class SignInLinkStore(Protocol):
+    """The coordinator's one-time sign-in links, kept as hashes of their tokens."""
+
+    def add(self, token_hash: str, address: str, now: datetime, expires_at: datetime) -> None: ...
+
+    def issued_since(self, address: str, since: datetime) -> int:
+        """How many links went to `address` from `since` (the rate limit)."""
+        ...
+
+    def use(self, token_hash: str, now: datetime) -> str | None:
+        """The link's address, marking it used, if it is unused and unexpired; else None."""
+        ...
+
+
 class AuditLog(Protocol):
     def record(self, at: datetime, event: str, subject: str = "", **detail: Any) -> None: ...
 
@@ -269,6 +288,9 @@ class UnitOfWork(Protocol):
 
     @property
     def audit(self) -> AuditLog: ...
+
+    @property
+    def sign_in_links(self) -> SignInLinkStore: ...
 
     def __enter__(self) -> Self: ...
 

@@ -17,7 +17,9 @@ def recorded_updates(services: Services, *, held_only: bool = False) -> list[Rec
     return [u for u in updates if u.held] if held_only else updates
 
 
-def release_update(services: Services, update_id: int, now: datetime) -> RecordedUpdate:
+def release_update(
+    services: Services, update_id: int, now: datetime, *, by: str = "cli"
+) -> RecordedUpdate:
     """Let an update held for personal data into packs, after the coordinator has checked it."""
     with services.uow_factory() as uow:
         update = uow.updates.get(update_id)
@@ -26,6 +28,6 @@ def release_update(services: Services, update_id: int, now: datetime) -> Recorde
         if not update.held:
             raise UserError(f"update {update_id} is not held for review")
         uow.updates.mark_released(update_id, now)
-        uow.audit.record(now, "update_released", str(update_id), ref=update.ref)
+        uow.audit.record(now, "update_released", str(update_id), ref=update.ref, by=by)
         uow.commit()
     return replace(update, released_at=now)

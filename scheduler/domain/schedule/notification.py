@@ -15,6 +15,7 @@ class NotificationKind(StrEnum):
     DEADLINE_REMINDER = "deadline_reminder"
     OVERDUE_NOTICE = "overdue_notice"
     ACKNOWLEDGEMENT = "acknowledgement"
+    SIGN_IN_LINK = "sign_in_link"  # the coordinator's one-time link to the web app
 
     @property
     def about_a_meeting(self) -> bool:

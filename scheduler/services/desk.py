@@ -1,0 +1,91 @@
+"""The coordinator's year at a glance: meetings, who has replied for the next one, RAG per
+priority from each action's latest update, and milestones overdue or due in 28 days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from scheduler.domain.replies.progress import Status
+from scheduler.domain.schedule.meeting import Meeting
+from scheduler.services.app import Services
+from scheduler.services.preview import StatusReport, status_report
+
+MILESTONE_HORIZON_DAYS = 28
+
+
+@dataclass(frozen=True)
+class PriorityRag:
+    """A priority's actions counted by their latest status ("No update" where none)."""
+
+    ref: str
+    title: str
+    lead_name: str
+    counts: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class MilestoneDue:
+    action_ref: str
+    action: str
+    label: str
+    due: date
+    lead_name: str
+
+
+@dataclass(frozen=True)
+class YearView:
+    plan_name: str
+    meetings: tuple[Meeting, ...]
+    report: StatusReport
+    priorities: tuple[PriorityRag, ...]
+    overdue: tuple[MilestoneDue, ...]
+    due_soon: tuple[MilestoneDue, ...]
+    today: date
+
+
+STATUS_ORDER = (*(s.value for s in Status), "No update")
+
+
+def year_at_a_glance(services: Services, now: datetime) -> YearView:
+    config = services.config.current()
+    today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
+    plan = config.plan_for(today)
+    coordinator = config.coordinator_email(services.settings.coordinator_email)
+    with services.uow_factory() as uow:
+        report = status_report(config, uow, now, coordinator)
+        latest = uow.updates.latest_by_ref(plan.name)
+        completed = uow.plans.completed_milestones(plan.name)
+    priorities = []
+    overdue: list[MilestoneDue] = []
+    due_soon: list[MilestoneDue] = []
+    horizon = today + timedelta(days=MILESTONE_HORIZON_DAYS)
+    for priority in plan.priorities:
+        counts = dict.fromkeys(STATUS_ORDER, 0)
+        for action in priority.actions:
+            update = latest.get(action.ref)
+            status = update.status if update and update.status else None
+            counts[status.value if status else "No update"] += 1
+            for milestone in action.milestones:
+                if (action.ref, milestone.label) in completed:
+                    continue
+                item = MilestoneDue(
+                    action.ref, action.action, milestone.label, milestone.due, priority.lead.name
+                )
+                if milestone.due < today:
+                    overdue.append(item)
+                elif milestone.due <= horizon:
+                    due_soon.append(item)
+        priorities.append(
+            PriorityRag(priority.ref, priority.title, priority.lead.name, tuple(counts.items()))
+        )
+    return YearView(
+        plan_name=plan.name,
+        meetings=tuple(config.meetings),
+        report=report,
+        priorities=tuple(priorities),
+        overdue=tuple(sorted(overdue, key=lambda m: m.due)),
+        due_soon=tuple(sorted(due_soon, key=lambda m: m.due)),
+        today=today,
+    )

@@ -1,0 +1,48 @@
+"""Updates as CSV for a spreadsheet: every recorded update, with cells a spreadsheet would
+take for a formula (=, +, -, @, and tab or carriage return first) made plain text."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+
+from scheduler.domain.display_text import without_controls
+from scheduler.services.app import Services
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+HEADER = (
+    "id", "meeting", "ref", "status", "commentary", "lead", "sender", "received_at",
+    "private", "held",
+)  # fmt: skip
+
+
+def neutralised(value: str) -> str:
+    """A cell value a spreadsheet shows as text, never runs: a leading apostrophe where the
+    value would start a formula (OWASP's advice for CSV injection)."""
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
+def updates_csv(services: Services) -> str:
+    """Every recorded update, oldest first, one row each."""
+    with services.uow_factory() as uow:
+        updates = uow.updates.all()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for u in updates:
+        row: Sequence[object] = (
+            u.id,
+            u.meeting.isoformat() if u.meeting else "",
+            u.ref,
+            u.status.value if u.status else "",
+            without_controls(u.text),
+            u.lead_name or "",
+            u.sender,
+            u.received_at.isoformat(),
+            "yes" if u.private else "",
+            "yes" if u.held else "",
+        )
+        writer.writerow([neutralised(str(cell)) for cell in row])
+    return out.getvalue()

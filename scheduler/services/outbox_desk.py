@@ -1,0 +1,40 @@
+"""The outbox for the coordinator: what waits, what went, what failed and why; and sending a
+failed email again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from scheduler.domain.errors import UserError
+from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus
+from scheduler.services.app import Services
+
+RECENT_SENT = 100
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    waiting: tuple[OutboxMessage, ...]
+    failed: tuple[OutboxMessage, ...]
+    sent: tuple[OutboxMessage, ...]  # the most recent, newest first
+
+
+def outbox_view(services: Services) -> OutboxView:
+    with services.uow_factory() as uow:
+        waiting = uow.outbox.with_status(OutboxStatus.PENDING, OutboxStatus.SENDING)
+        failed = uow.outbox.with_status(OutboxStatus.FAILED)
+        sent = uow.outbox.with_status(OutboxStatus.SENT)
+    newest = sorted(sent, key=lambda m: (m.sent_at or m.scheduled_for, m.id or 0), reverse=True)
+    return OutboxView(tuple(waiting), tuple(failed), tuple(newest[:RECENT_SENT]))
+
+
+def retry_failed(services: Services, message_id: int, by: str, now: datetime) -> OutboxMessage:
+    """Send a failed email again, from now, with a fresh set of attempts."""
+    with services.uow_factory() as uow:
+        message = uow.outbox.get(message_id)
+        if message is None or not uow.outbox.retry_failed(message_id, now):
+            raise UserError(f"email {message_id} has not failed")
+        uow.audit.record(now, "outbox_retry", message.key, by=by, error=message.last_error)
+        uow.commit()
+    return message

@@ -1,0 +1,143 @@
+"""The coordinator's desk: the year at a glance, the review queue, held updates, the outbox
+and the export. Every page needs the coordinator's session; every change is audited."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from scheduler.domain.errors import UserError
+from scheduler.services.app import Services
+from scheduler.services.desk import year_at_a_glance
+from scheduler.services.export import updates_csv
+from scheduler.services.outbox_desk import outbox_view, retry_failed
+from scheduler.services.review_queue import (
+    attach_message,
+    request_choices,
+    review_queue,
+    set_aside,
+)
+from scheduler.services.updates import recorded_updates, release_update
+from scheduler.web.guard import coordinator_required
+
+desk = Blueprint("desk", __name__)
+
+
+def _services() -> Services:
+    services: Services = current_app.config["CSP_SERVICES"]
+    return services
+
+
+def _now() -> Any:
+    return current_app.config["CSP_CLOCK"].now()
+
+
+@desk.get("/")
+@coordinator_required
+def year() -> Any:
+    return render_template("desk_year.html", year=year_at_a_glance(_services(), _now()))
+
+
+def _who() -> str:
+    return str(g.coordinator)
+
+
+@desk.get("/review")
+@coordinator_required
+def review() -> Any:
+    services = _services()
+    return render_template(
+        "desk_review.html",
+        messages=review_queue(services),
+        choices=request_choices(services),
+        error=request.args.get("error"),
+    )
+
+
+@desk.post("/review/<int:inbound_id>/attach")
+@coordinator_required
+def attach(inbound_id: int) -> Any:
+    lead_name, _, meeting = request.form.get("request", "").rpartition("|")
+    try:
+        attach_message(
+            _services(), inbound_id, lead_name, date.fromisoformat(meeting), _who(), _now()
+        )
+    except (UserError, ValueError) as problem:
+        return redirect(url_for("desk.review", error=str(problem)))
+    flash(f"Message {inbound_id} attached to {lead_name}'s request and recorded.")
+    return redirect(url_for("desk.review"))
+
+
+@desk.post("/review/<int:inbound_id>/set-aside")
+@coordinator_required
+def put_aside(inbound_id: int) -> Any:
+    try:
+        set_aside(_services(), inbound_id, request.form.get("reason", ""), _who(), _now())
+    except UserError as problem:
+        return redirect(url_for("desk.review", error=str(problem)))
+    flash(f"Message {inbound_id} set aside.")
+    return redirect(url_for("desk.review"))
+
+
+@desk.get("/held")
+@coordinator_required
+def held() -> Any:
+    return render_template("desk_held.html", held=recorded_updates(_services(), held_only=True))
+
+
+@desk.post("/held/<int:update_id>/release")
+@coordinator_required
+def release(update_id: int) -> Any:
+    try:
+        release_update(_services(), update_id, _now(), by=_who())
+    except UserError as problem:
+        abort(404, str(problem))
+    flash(f"Update {update_id} released into packs.")
+    return redirect(url_for("desk.held"))
+
+
+@desk.get("/updates")
+@coordinator_required
+def updates() -> Any:
+    recorded = recorded_updates(_services())
+    return render_template("desk_updates.html", updates=list(reversed(recorded))[:200])
+
+
+@desk.get("/updates.csv")
+@coordinator_required
+def updates_export() -> Any:
+    return Response(
+        updates_csv(_services()),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=updates.csv"},
+    )
+
+
+@desk.get("/outbox")
+@coordinator_required
+def outbox() -> Any:
+    return render_template("desk_outbox.html", outbox=outbox_view(_services()))
+
+
+@desk.post("/outbox/<int:message_id>/retry")
+@coordinator_required
+def retry(message_id: int) -> Any:
+    try:
+        retry_failed(_services(), message_id, _who(), _now())
+    except UserError as problem:
+        abort(404, str(problem))
+    flash(f"Email {message_id} will be sent again at the daemon's next tick.")
+    return redirect(url_for("desk.outbox"))
