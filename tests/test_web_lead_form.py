@@ -86,7 +86,9 @@ def test_a_later_submission_supersedes_the_earlier_one(services: Services) -> No
     ref = request.refs[0]
     token = csrf_of(page.get_data(as_text=True))
     client.post(path, data={"csrf_token": token, f"status-{ref}": "Red", f"commentary-{ref}": "a"})
-    client.post(path, data={"csrf_token": token, f"status-{ref}": "Green", f"commentary-{ref}": "b"})
+    client.post(
+        path, data={"csrf_token": token, f"status-{ref}": "Green", f"commentary-{ref}": "b"}
+    )
     with services.uow_factory() as uow:
         latest = {u.ref: u for u in uow.updates.all()}  # oldest first: the last one wins
     assert latest[ref].status == "Green"
