@@ -1,0 +1,102 @@
+"""In a real browser (Debian's chromium, driven by Playwright; nothing downloaded): a lead
+opens the link from a real update request and submits on a phone-sized window, and axe-core
+finds no serious or critical accessibility problem on the pages."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from scheduler.services.app import Services
+from scheduler.settings import PROJECT_ROOT
+from scheduler.web.app import create_app
+from tests.service_harness import SetClock
+from tests.web_harness import FORM_TIME, HELENE, link_path, request_to, web_services
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture
+def services(engine: Engine, database_url: str, tmp_path: Path) -> Services:
+    return web_services(database_url, tmp_path)
+
+
+@pytest.fixture
+def server(services: Services) -> Iterator[str]:
+    """The app under waitress, on a free loopback port."""
+    waitress = pytest.importorskip("waitress.server")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = create_app(services, SetClock(FORM_TIME))
+    served = waitress.create_server(app, host="127.0.0.1", port=port, threads=2)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    served.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    if not AXE.exists():
+        pytest.skip("axe-core is not installed (npm ci)")
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
+        yield context.new_page()
+        browser.close()
+
+
+def serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is (WCAG 2.x A and AA)."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    results = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: "
+        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+    )
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_a_lead_submits_the_form_from_the_link_on_a_phone(
+    services: Services, server: str, page: Any
+) -> None:
+    request = request_to(services, HELENE)
+    page.goto(server + link_path(request))
+    assert "Helene Cooper" in page.content()
+    assert serious_violations(page) == []
+    first = request.refs[0]
+    page.locator(f"input[name='status-{first}'][value='Amber']").check()
+    page.locator(f"textarea[name='commentary-{first}']").fill("Start delayed to May")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], "the form scrolls sideways on a phone"
+    page.get_by_role("button", name="Send update").click()
+    page.wait_for_selector("h1.govuk-panel__title")
+    assert "Update received" in page.content()
+    assert serious_violations(page) == []
+    with services.uow_factory() as uow:
+        recorded = [(u.ref, u.status, u.text) for u in uow.updates.all()]
+    assert recorded == [(first, "Amber", "Start delayed to May")]
+
+
+def test_the_sign_in_page_has_no_serious_accessibility_problem(server: str, page: Any) -> None:
+    page.goto(server + "/sign-in")
+    assert serious_violations(page) == []
