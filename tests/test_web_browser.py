@@ -100,3 +100,20 @@ def test_a_lead_submits_the_form_from_the_link_on_a_phone(
 def test_the_sign_in_page_has_no_serious_accessibility_problem(server: str, page: Any) -> None:
     page.goto(server + "/sign-in")
     assert serious_violations(page) == []
+
+
+def test_the_coordinators_pages_have_no_serious_accessibility_problem(
+    services: Services, server: str, page: Any
+) -> None:
+    page.goto(server + "/sign-in")
+    page.fill("#email", "community.safety@example.org")
+    page.get_by_role("button", name="Email me a link").click()
+    with services.uow_factory() as uow:
+        (email,) = [m for m in uow.outbox.all() if m.kind == "sign_in_link"]
+    path = email.body_text.split("http://desk.test", 1)[1].split()[0]
+    page.goto(server + path)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("text=The year at a glance")
+    for address in ("/", "/review", "/held", "/updates", "/outbox"):
+        page.goto(server + address)
+        assert serious_violations(page) == [], address
