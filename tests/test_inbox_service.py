@@ -23,7 +23,7 @@ from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.inbox import (
     IngestResult,
-    _arrived,
+    arrived_message,
     ingest_all,
     ingest_raw,
     process_inbound,
@@ -448,7 +448,7 @@ def test_two_pollers_processing_one_stored_message_at_once_record_it_once(
 ) -> None:
     raw = outlook_reply(_request_to(services, HELENE), "3.1.2 Amber slipping")
     with services.uow_factory() as uow:  # stored by a poller that then died
-        arrived = _arrived(
+        arrived = arrived_message(
             read_message(raw), "<reply-1@exchange.example.org>", raw, REPLY_TIME, "imap"
         )
         inbound_id = uow.inbound.add(arrived)

@@ -29,7 +29,7 @@ from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.compose import ActionLine, new_message_id, plus_address
 from scheduler.services.email_rendering import email_context
-from scheduler.services.inbox import _arrived, dedupe_key
+from scheduler.services.inbox import arrived_message, dedupe_key
 from scheduler.services.lead_links import LeadLink
 from scheduler.services.plans import sync_configuration
 from scheduler.services.reply_recording import (
@@ -199,7 +199,7 @@ def _store(
     email.set_content("Given on the update form.\n\n" + "\n\n".join(lines) + "\n")
     raw = email.as_bytes()
     message = read_message(raw)
-    inbound_id = uow.inbound.add(_arrived(message, dedupe_key(message), raw, now, "web"))
+    inbound_id = uow.inbound.add(arrived_message(message, dedupe_key(message), raw, now, "web"))
     assert inbound_id is not None  # a new Message-ID of our own
     uow.inbound.take_new(inbound_id)
     stored = uow.inbound.get(inbound_id)

@@ -80,7 +80,7 @@ def _store_all(
 ) -> tuple[list[int], dict[int, IngestResult]]:
     """The id each message is stored under, and the results of those finished before."""
     arrived = [
-        _arrived(message, dedupe_key(message), raw, now, source)
+        arrived_message(message, dedupe_key(message), raw, now, source)
         for message, raw in zip(messages, raws, strict=True)
     ]
     with services.uow_factory() as uow:
@@ -119,7 +119,7 @@ def _stored_under(
     stored = uow.inbound.by_dedupe_key(key)
     if stored is not None:
         return stored.id
-    inbound_id = uow.inbound.add(_arrived(message, key, raw, now, source))
+    inbound_id = uow.inbound.add(arrived_message(message, key, raw, now, source))
     if inbound_id is None:  # stored meanwhile by another poller
         stored = uow.inbound.by_dedupe_key(key)
         inbound_id = stored.id if stored else None
@@ -146,7 +146,7 @@ def _content_differs(uow: UnitOfWork, inbound_id: int, message: InboundMessage) 
     return hashlib.sha256(raw).hexdigest() != message.content_hash
 
 
-def _arrived(
+def arrived_message(
     message: InboundMessage, key: str, raw: bytes, now: datetime, source: str
 ) -> ArrivedMessage:
     return ArrivedMessage(
