@@ -22,6 +22,7 @@ from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.meetings_yaml import parse_meetings
 from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.schedule.policy_yaml import parse_policy
+from scheduler.domain.text_encoding import decode_text_file
 from scheduler.domain.yaml_lines import load_yaml
 from scheduler.events import log_event
 
@@ -57,14 +58,14 @@ class Configuration:
 
 
 def read_text(path: Path) -> str:
+    """A configuration file's text: UTF-8 (with or without a byte-order mark) or UTF-16."""
     try:
-        return path.read_text(encoding="utf-8")
+        content = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(str(path), None, "file not found") from None
-    except UnicodeDecodeError as exc:
-        raise ConfigError(str(path), None, f"not UTF-8 text ({exc.reason})") from None
     except OSError as exc:
         raise ConfigError(str(path), None, f"cannot read: {exc.strerror}") from None
+    return decode_text_file(content, str(path))
 
 
 def plan_files(config_dir: Path) -> list[Path]:
