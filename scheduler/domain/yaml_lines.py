@@ -11,7 +11,6 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scheduler.domain.errors import ConfigError, LocatedError
 
-
 _INT_TAG = "tag:yaml.org,2002:int"
 _CLOCK_TIME = re.compile(r"[0-9]{1,2}:[0-5][0-9]")
 
