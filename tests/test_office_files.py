@@ -13,8 +13,7 @@ from plan_documents import MARKDOWN
 
 from scheduler.cli.main import main
 from scheduler.domain.errors import ConfigError
-from scheduler.services.configuration import read_configuration
-from scheduler.services.packs import read_statistics
+from scheduler.services.configuration import read_configuration, read_statistics
 from tests.service_harness import copy_example_config
 
 SAVE_HINT = "save it as CSV UTF-8 (or UTF-8 text)"
