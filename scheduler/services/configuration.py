@@ -187,9 +187,8 @@ def inspect_plans(
     plans.sort(key=lambda item: item[1].period_start)
     for (first_source, first), (source, later) in itertools.combinations(plans, 2):
         if later.period_start <= first.period_end and first.period_start <= later.period_end:
-            found.found.append(
-                Finding(
-                    "error",
+            found.error(
+                ConfigError(
                     source,
                     None,
                     f"its period {later.period_start} to {later.period_end} overlaps that of "
@@ -197,11 +196,7 @@ def inspect_plans(
                     "per year in the plans folder (move the other out of it)",
                 )
             )
-    overlap = next((f for f in found.found if f.level == "error"), None)
-    first = found.first_error or (
-        ConfigError(overlap.source, overlap.line, overlap.message) if overlap else None
-    )
-    return plans, tuple(found.found), first
+    return plans, tuple(found.found), found.first_error
 
 
 def inspect_configuration(
