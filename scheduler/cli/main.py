@@ -14,6 +14,7 @@ from scheduler.events import LOGGER_NAME, KeyValueFormatter
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="csp-scheduler", prog_name="csp")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """csp-scheduler: action-plan reminders, reply collection and agenda packs for a

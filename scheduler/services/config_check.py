@@ -42,6 +42,8 @@ class CheckReport:
 def check_configuration(settings: Settings, today: date) -> CheckReport:
     """Every problem in config/ and the environment; `today` is the local date."""
     inspection = inspect_configuration(settings.config_dir, default_timezone=settings.timezone)
+    if not settings.config_dir.is_dir():
+        return CheckReport(inspection.findings)
     findings = list(inspection.findings)
     findings.extend(_files_read_later(settings))
     if inspection.configuration is not None:

@@ -199,6 +199,18 @@ def inspect_plans(
     return plans, tuple(found.found), found.first_error
 
 
+def missing_configuration_folder(config_dir: Path) -> ConfigError | None:
+    """The one-line refusal for a command run where there is no configuration folder."""
+    if config_dir.is_dir():
+        return None
+    return ConfigError(
+        str(config_dir),
+        None,
+        "no configuration folder here: run csp in the folder that holds config/"
+        " (or set CSP_CONFIG_DIR)",
+    )
+
+
 def inspect_configuration(
     config_dir: Path, plan_file: Path | None = None, *, default_timezone: str = "Europe/London"
 ) -> Inspection:
@@ -206,6 +218,9 @@ def inspect_configuration(
 
     The policy's time zone is `default_timezone` (CSP_TIMEZONE) unless policy.yaml names one.
     """
+    missing = missing_configuration_folder(config_dir)
+    if missing is not None:
+        return Inspection(None, (error_finding(missing),), missing)
     found = _Findings()
     people_path = config_dir / "people.yaml"
     people: People | None = People()
