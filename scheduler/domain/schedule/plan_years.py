@@ -90,4 +90,3 @@ def plan_schedules(
 def running_plans(schedules: Iterable[PlanSchedule], day: date) -> tuple[PlanSchedule, ...]:
     """The plans whose period or follow-up is running on `day`."""
     return tuple(schedule for schedule in schedules if schedule.running_on(day))
-

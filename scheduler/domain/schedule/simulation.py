@@ -102,9 +102,7 @@ def simulate_plans(
                 schedule.plan,
                 schedule.meetings,
                 policy,
-                replace(
-                    known, sent_keys=frozenset(recorded_keys), replied=known.replied | replied
-                ),
+                replace(known, sent_keys=frozenset(recorded_keys), replied=known.replied | replied),
                 now,
                 coordinator_email=coordinator_email,
                 tagged_keys=schedule.tagged_keys,
