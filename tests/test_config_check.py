@@ -34,11 +34,13 @@ Csp = Callable[..., Outcome]
 
 
 @pytest.fixture(autouse=True)
-def _csp_logger_restored() -> Iterator[None]:
-    logger = logging.getLogger(LOGGER_NAME)
-    saved = (logger.handlers[:], logger.level, logger.propagate)
+def _logging_restored() -> Iterator[None]:
+    """The CLI (and `csp run`, refusing) set up logging; give later tests theirs back."""
+    logger, root = logging.getLogger(LOGGER_NAME), logging.getLogger()
+    saved = (logger.handlers[:], logger.level, logger.propagate, root.handlers[:], root.level)
     yield
-    logger.handlers[:], logger.level, logger.propagate = saved
+    logger.handlers[:], logger.level, logger.propagate, root.handlers[:], root.level = saved
+    logging.captureWarnings(False)
 
 
 @pytest.fixture
