@@ -18,8 +18,8 @@ from scheduler.domain.errors import ConfigError, LocatedError, PlanError, UserEr
 from scheduler.domain.pack.settings import PackConfig, load_pack_config
 from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
 from scheduler.domain.plan.model import Plan
-from scheduler.domain.plan.people import People, load_people, validate_people
-from scheduler.domain.plan.yaml_file import load_plan_yaml, validate_plan_yaml
+from scheduler.domain.plan.people import People, check_people, load_people
+from scheduler.domain.plan.yaml_file import check_plan_yaml
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.meetings_yaml import parse_meetings
 from scheduler.domain.schedule.plan_years import (
@@ -174,12 +174,10 @@ def inspect_plans(
     for path in files:
         source = str(path)
         try:
-            text = read_text(path)
-            problems = validate_plan_yaml(text, source, people)
+            loaded, problems = check_plan_yaml(read_text(path), source, people)
             for problem in problems:
                 found.error(problem)
-            if not problems:
-                loaded = load_plan_yaml(text, source, people)
+            if loaded is not None:
                 plans.append((source, loaded.plan))
                 found.found.extend(warning_finding(w, source) for w in loaded.warnings)
         except LocatedError as exc:
@@ -226,10 +224,10 @@ def inspect_configuration(
     people: People | None = People()
     try:
         text = read_text(people_path) if people_path.exists() else ""
-        errors = validate_people(text, str(people_path))
+        listed, errors = check_people(text, str(people_path))
         for error in errors:
             found.error(error)
-        people = None if errors else load_people(text, str(people_path))
+        people = None if errors else listed
     except LocatedError as exc:
         found.error(exc)
         people = None

@@ -21,7 +21,6 @@ from scheduler.domain.schedule.simulation import (
 )
 from scheduler.services.compose import EmailContext, MilestoneLine, subject_line
 from scheduler.services.configuration import Configuration
-from scheduler.services.reminders import recorded_state
 from scheduler.services.unit_of_work import UnitOfWork
 
 
@@ -193,6 +192,8 @@ def status_report(
 ) -> StatusReport:
     """The next meeting and who has replied for it, what is due in 14 days, what failed, and
     what waits for the coordinator: messages to review and updates held for personal data."""
+    from scheduler.services.reminders import recorded_state  # the daemon's wiring: on demand
+
     tz = ZoneInfo(config.policy.timezone)
     today = now.astimezone(tz).date()
     upcoming = [m for m in config.meetings if m.starts_at() >= now]

@@ -243,6 +243,13 @@ class _Reader:
         return people
 
 
+def check_people(text: str, source: str) -> tuple[People, list[ConfigError]]:
+    """The people in a people.yaml text and every problem in file order, in one reading."""
+    reader = _Reader(source)
+    people = reader.read(text)
+    return people, sorted(reader.errors, key=lambda error: error.line or 0)
+
+
 def validate_people(text: str, source: str) -> list[ConfigError]:
     """Every problem in a people.yaml text, in file order (empty when valid)."""
     reader = _Reader(source)

@@ -461,6 +461,20 @@ def _no_email_warning(name: str, people: People) -> str:
     return message + (f"; people.yaml has {close[0]!r}: is one misspelt?" if close else "")
 
 
+def check_plan_yaml(
+    text: str, source: str, people: People | None = None
+) -> tuple[PlanLoad | None, list[PlanError]]:
+    """The plan (None when it has errors) and every error, in one reading of the text."""
+    reader = _Reader(source, people)
+    plan = reader.read(text)
+    errors = sorted(reader.errors, key=lambda e: e.line or 0)
+    if not errors and plan is None:
+        errors = [PlanError(source, None, "no plan found")]
+    if errors or plan is None:
+        return None, errors
+    return PlanLoad(plan=plan, warnings=tuple(reader.warnings)), []
+
+
 def validate_plan_yaml(text: str, source: str, people: People | None = None) -> list[PlanError]:
     """Every problem in a plan YAML text, in file order (empty when the plan is valid)."""
     reader = _Reader(source, people)
