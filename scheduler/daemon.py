@@ -20,8 +20,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs import housekeeping, inbox, reminders
 from scheduler.clock import Clock
-from scheduler.domain.errors import ConfigError
-from scheduler.domain.schedule.recipients import schedule_problems
 from scheduler.events import log_event
 from scheduler.services.app import Services
 
@@ -117,22 +115,8 @@ def _log_job_error(event: JobExecutionEvent) -> None:
     log_event("job_failed", logging.ERROR, job=event.job_id, error=repr(event.exception))
 
 
-def check_can_send(services: Services) -> None:
-    """Refuse to start when someone we must email has no address (leads, the coordinator)."""
-    config = services.config.current()
-    coordinator = config.coordinator_email(services.settings.coordinator_email)
-    problems = [
-        f"{source}: {problem}"
-        for source, plan in config.plans
-        for problem in schedule_problems(plan, coordinator_email=coordinator)
-    ]
-    if problems:
-        raise ConfigError(str(services.settings.config_dir), None, "; ".join(problems))
-
-
 def run_daemon(services: Services, clock: Clock) -> None:
     """Run until SIGTERM or SIGINT; SIGHUP re-reads the configuration folder."""
-    check_can_send(services)
     running = RunningJobs()
     scheduler = build_scheduler(services, clock, running)
 

@@ -12,7 +12,7 @@ from scheduler.services.app import Services, build_services
 from scheduler.settings import settings_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-COORDINATOR = "coordinator@example.org"
+COORDINATOR = "community.safety@example.org"  # people.yaml's coordinator
 
 # freezegun must not freeze the loopback servers' event loops or socket timeouts.
 FREEZE_IGNORE = ["asyncio", "aiosmtpd", "smtplib", "socket", "ssl", "selectors", "threading"]
@@ -42,11 +42,11 @@ def copy_example_config(into: Path) -> Path:
 
 
 def lancaster_env(config_dir: Path, data_dir: Path) -> dict[str, str]:
-    """The settings every service under test shares: folders, coordinator and addresses."""
+    """The settings every service under test shares: folders and addresses (the coordinator
+    is people.yaml's)."""
     return {
         "CSP_CONFIG_DIR": str(config_dir),
         "CSP_DATA_DIR": str(data_dir),
-        "CSP_COORDINATOR_EMAIL": COORDINATOR,
         "CSP_FROM_ADDRESS": "csp-updates@lancaster.example.org",
         "CSP_REPLY_TO": "csp-updates@lancaster.example.org",
     }

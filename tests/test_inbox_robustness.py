@@ -18,7 +18,7 @@ from scheduler.domain.replies.records import InboundStatus
 from scheduler.services.app import Services
 from scheduler.services.inbox import ingest_raw
 from scheduler.services.reminders import run_tick
-from tests.service_harness import copy_example_config, make_services
+from tests.service_harness import COORDINATOR, copy_example_config, make_services
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2012, 2, 23, 14, 0, tzinfo=LONDON)
@@ -169,5 +169,5 @@ def test_a_reply_after_the_pack_was_sent_is_recorded_and_brings_an_addendum(
             for r in uow.outbox.all()
             if r.kind == "agenda_addendum" and r.meeting.isoformat() == "2012-03-20"
         ]
-    assert addenda == [("agenda_addendum", "sent", ("coordinator@example.org",))]
+    assert addenda == [("agenda_addendum", "sent", (COORDINATOR,))]
     assert list((service.settings.data_dir / "packs" / "2012-03-20" / "addendum").glob("*.pdf"))

@@ -83,11 +83,20 @@ def test_a_meeting_without_a_date_is_an_error_at_its_line() -> None:
     assert "no date" in error.message
 
 
-def test_an_unquoted_time_asks_for_quotes() -> None:
-    error = error_of("meetings:\n  - date: 2011-06-21\n    time: 10:00\n    title: CSP\n")
+def test_an_unquoted_time_is_read_as_the_time_it_says() -> None:
+    # YAML 1.1 would read a bare 10:00 as the base-60 number 600.
+    meetings = parse_meetings(
+        "meetings:\n  - date: 2011-06-21\n    time: 10:00\n    title: CSP\n", SOURCE
+    )
+
+    assert meetings[0].time == time(10, 0)
+
+
+def test_a_time_written_as_a_number_is_one_clear_error_at_its_line() -> None:
+    error = error_of("meetings:\n  - date: 2011-06-21\n    time: 600\n    title: CSP\n")
 
     assert error.line == 3
-    assert 'time: "10:00"' in error.message
+    assert 'is not a time like "10:00"' in error.message
 
 
 @pytest.mark.parametrize("bad", ['"25:00"', '"ten o\'clock"', '"10.00"', '"10:75"'])

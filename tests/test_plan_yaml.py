@@ -122,7 +122,20 @@ def test_lead_missing_from_people_yaml_is_a_warning() -> None:
     loaded = load_plan_yaml(PLAN_YAML, "plan.yaml", people)
 
     assert loaded.plan.priorities[0].lead.email is None
-    assert loaded.warnings == ("plan.yaml:9: lead Jo Bloggs has no email in people.yaml",)
+    assert loaded.warnings == (
+        "plan.yaml:9: lead Jo Bloggs has no email in people.yaml: no update requests or"
+        " reminders go to them (the other leads' emails are sent)",
+    )
+
+
+def test_a_lead_misspelt_in_people_yaml_is_named_with_the_likely_spelling() -> None:
+    people = load_people("people:\n  Jo Blogs: jo@example.org\n", "people.yaml")
+
+    loaded = load_plan_yaml(PLAN_YAML, "plan.yaml", people)
+
+    assert len(loaded.warnings) == 1
+    assert "lead Jo Bloggs has no email" in loaded.warnings[0]
+    assert "people.yaml has 'Jo Blogs': is one misspelt?" in loaded.warnings[0]
 
 
 def test_milestone_a_little_outside_the_period_is_a_warning() -> None:

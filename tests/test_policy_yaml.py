@@ -88,10 +88,15 @@ def test_a_bad_send_time_is_an_error_at_its_line() -> None:
     assert "send_time" in error.message
 
 
-def test_an_unquoted_send_time_read_as_a_number_asks_for_quotes() -> None:
-    # YAML 1.1 reads 9:00 as the base-60 number 540 (but 09:00 as text).
-    assert 'send_time: "10:00"' in error_of("send_time: 9:00\n").message
+def test_an_unquoted_send_time_is_read_as_the_time_it_says() -> None:
+    # YAML 1.1 reads 9:00 as the base-60 number 540 (but 09:00 as text): both mean 09:00.
+    assert parse_policy("send_time: 9:00\n", SOURCE).send_time == time(9, 0)
     assert parse_policy("send_time: 09:00\n", SOURCE).send_time == time(9, 0)
+    assert parse_policy("send_time: 10:30\n", SOURCE).send_time == time(10, 30)
+
+
+def test_a_send_time_written_as_a_number_is_one_clear_error() -> None:
+    assert 'is not a time like "10:00"' in error_of("send_time: 540\n").message
 
 
 def test_an_unknown_key_is_an_error_at_its_line() -> None:

@@ -25,7 +25,11 @@ class CliContext:
     def database_url(self) -> str:
         """CSP_DATABASE_URL, checked only by the commands that need a database."""
         from scheduler.adapters.database import check_database_url
+        from scheduler.services.configuration import missing_configuration_folder
 
+        problem = missing_configuration_folder(self.settings.config_dir)
+        if problem is not None:  # opening the database would create data/ here
+            raise problem
         return check_database_url(self.settings.database_url)
 
     @cached_property

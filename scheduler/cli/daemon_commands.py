@@ -16,17 +16,24 @@ from scheduler.clock import SystemClock
 @click.command()
 @click.pass_obj
 def run(ctx: CliContext) -> None:
-    """Run the daemon: send what is due, collect replies, build packs. Stops on SIGTERM."""
+    """Run the daemon: send what is due, collect replies, build packs. Stops on SIGTERM.
+
+    Refuses to start on any error `csp check` lists, and logs its warnings."""
     from scheduler.daemon import run_daemon
     from scheduler.events import configure_logging, log_event
-    from scheduler.services.compose import check_templates
+    from scheduler.services.config_check import check_configuration
 
     settings = ctx.settings
     configure_logging(settings.log_format)
-    check_templates(settings.templates_dir)
-    services = ctx.services  # refuses a bad configuration or an old schema
-    for warning in services.config.current().warnings:
-        log_event("config_warning", logging.WARNING, problem=warning)
+    today = SystemClock().now().astimezone(ZoneInfo(settings.timezone)).date()
+    report = check_configuration(settings, today)  # exactly what `csp check` says
+    for warning in report.warnings:
+        log_event("config_warning", logging.WARNING, problem=str(warning))
+    if report.errors:
+        for error in report.errors:
+            click.echo(f"csp: {error}", err=True)
+        raise click.exceptions.Exit(1)
+    services = ctx.services  # refuses an old schema
     run_daemon(services, SystemClock())
 
 

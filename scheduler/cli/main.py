@@ -13,6 +13,7 @@ from scheduler.events import LOGGER_NAME, KeyValueFormatter
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="csp-scheduler", prog_name="csp")
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """csp-scheduler: action-plan reminders, reply collection and agenda packs for a
@@ -34,6 +35,7 @@ def _log_warnings_to_stderr() -> None:
 
 def _register() -> None:
     from scheduler.cli import (
+        check_commands,
         daemon_commands,
         db_commands,
         inbox_commands,
@@ -44,7 +46,7 @@ def _register() -> None:
 
     cli.add_command(db_commands.db)
     cli.add_command(plan_commands.plan)
-    for command in daemon_commands.COMMANDS:
+    for command in check_commands.COMMANDS + daemon_commands.COMMANDS:
         cli.add_command(command)
     cli.add_command(inbox_commands.inbox)
     cli.add_command(inbox_commands.updates)

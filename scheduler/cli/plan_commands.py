@@ -45,6 +45,7 @@ def _default_plan(ctx: CliContext) -> Path:
     help="First day of the plan's year (default: inferred April to March).",
 )
 @click.option("--name", default=None, help="The plan's name (default: from the document).")
+@click.option("--force", is_flag=True, help="Overwrite the --out file if it exists.")
 @click.option(
     "--columns",
     "columns_text",
@@ -62,17 +63,26 @@ def import_(
     period_start: datetime | None,
     name: str | None,
     columns_text: str | None,
+    force: bool,
 ) -> None:
     """Read a plan DOCUMENT (.docx, .xlsx, .pdf, .csv, .md or .txt) and write its YAML.
 
     Every problem is listed with its place; the YAML holds what was understood, with each
-    unresolved item marked. Exits 1 when anything is unresolved.
+    unresolved item marked. Exits 1 when anything is unresolved. An existing --out file is
+    kept unless --force.
     """
     from scheduler.domain.plan.columns import parse_column_overrides
     from scheduler.domain.plan.review import summarise_import
     from scheduler.services.plans import import_document
 
     columns = parse_column_overrides(columns_text) if columns_text else None
+    if out_path.exists() and not force:
+        raise ConfigError(
+            str(out_path),
+            None,
+            "already exists (edited by hand?): choose another --out, or add --force to"
+            " overwrite it (`csp plan diff` shows what would change)",
+        )
     result = import_document(
         document,
         out_path,
@@ -144,12 +154,16 @@ def show(ctx: CliContext, plan_file: Path | None, as_json: bool) -> None:
 @click.argument("plan_file", type=click.Path(path_type=Path), required=False)
 @click.pass_obj
 def validate(ctx: CliContext, plan_file: Path | None) -> None:
-    """Check a plan YAML; exit 1 with one line per problem."""
-    from scheduler.services.plans import validate_plan_file
+    """Check a plan YAML (default: every plan in config/plans, and that no two are for the
+    same year); exit 1 with one line per problem. `csp check` checks the whole folder."""
+    from scheduler.services.configuration import plan_files
+    from scheduler.services.plans import validate_plan_files
 
-    problems, warnings = validate_plan_file(
-        plan_file or _default_plan(ctx), ctx.settings.config_dir
-    )
+    files = [plan_file] if plan_file is not None else plan_files(ctx.settings.config_dir)
+    if not files:
+        where = ctx.settings.config_dir / "plans"
+        raise ConfigError(str(where), None, "no plan file; import one with `csp plan import`")
+    problems, warnings = validate_plan_files(files, ctx.settings.config_dir)
     for warning in warnings:
         click.echo(f"warning: {warning}", err=True)
     for problem in problems:

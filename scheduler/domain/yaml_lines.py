@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Iterable
 from typing import Any
 
@@ -9,6 +10,9 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scheduler.domain.errors import ConfigError, LocatedError
+
+_INT_TAG = "tag:yaml.org,2002:int"
+_CLOCK_TIME = re.compile(r"[0-9]{1,2}:[0-5][0-9]")
 
 
 class LineDict(dict[str, Any]):
@@ -66,6 +70,9 @@ def _construct(node: Node, source: str) -> Any:
         items.item_lines = [child.start_mark.line + 1 for child in node.value]
         return items
     assert isinstance(node, ScalarNode)
+    if node.tag == _INT_TAG and node.style is None and _CLOCK_TIME.fullmatch(node.value):
+        # YAML 1.1 reads a bare 10:00 as the base-60 number 600; everyone means a time.
+        return node.value
     try:  # resolve the scalar as safe_load would (int, date, bool, str)
         return yaml.SafeLoader("").construct_object(node, deep=True)
     except (ValueError, yaml.YAMLError) as exc:

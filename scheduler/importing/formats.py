@@ -9,6 +9,7 @@ from pathlib import Path
 
 from scheduler.domain.errors import PlanError
 from scheduler.domain.plan.columns import field_of
+from scheduler.domain.text_encoding import has_utf16_mark
 
 WORD = "docx"
 EXCEL = "xlsx"
@@ -58,7 +59,7 @@ def detect_format(content: bytes, path: Path) -> str:
             None,
             "an old Word or Excel file (.doc, .xls): save it as .docx or .xlsx and import that",
         )
-    if b"\x00" in content[:4096]:
+    if b"\x00" in content[:4096] and not has_utf16_mark(content):
         raise PlanError(source, None, "not a document this importer reads (binary content)")
     text = decode_text(content)
     if "\t" not in text and (path.suffix.lower() == ".csv" or _looks_like_csv(text)):
@@ -69,7 +70,10 @@ def detect_format(content: bytes, path: Path) -> str:
 
 
 def decode_text(content: bytes) -> str:
-    """UTF-8 (with or without a byte order mark), else Windows-1252 as Word saves text."""
+    """UTF-8 (with or without a byte order mark) or UTF-16 with one, else Windows-1252 as
+    Word saves text."""
+    if has_utf16_mark(content):
+        return content.decode("utf-16", errors="replace")
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -8,6 +8,7 @@ import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from scheduler.adapters.database import make_engine, require_current_schema, session_factory
@@ -43,6 +44,8 @@ class Services:
     open_mailbox: Callable[[], Mailbox] | None = None
     # The OAuth token source shared by SMTP, IMAP and Graph (None: password sign-in).
     tokens: MsalTokenSource | None = None
+    # The local day the daemon last said the plan year is over (once a day, not per email).
+    year_over_said_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,11 @@ from scheduler.domain.errors import ConfigError
 from scheduler.domain.human_dates import full_month_date
 from scheduler.domain.pack.content import PackAttachment, PackInput
 from scheduler.domain.pack.settings import PackConfig
-from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.domain.schedule.recipients import lead_email_key
 from scheduler.services.app import Services
-from scheduler.services.configuration import Configuration, read_text
+from scheduler.services.configuration import Configuration, read_statistics
 from scheduler.services.pack_timeline import pack_compiled_at
 from scheduler.services.unit_of_work import UnitOfWork
 
@@ -87,13 +86,6 @@ def meeting_has_private_items(services: Services, config: Configuration, meeting
         return uow.updates.any_private_for(meeting) or any(
             a.private for a in uow.inbound.attachments_for_meeting(meeting)
         )
-
-
-def read_statistics(config_dir: Path) -> tuple[Indicator, ...]:
-    indicators: list[Indicator] = []
-    for path in sorted((config_dir / "statistics").glob("*.csv")):
-        indicators.extend(parse_statistics_csv(read_text(path), str(path)))
-    return tuple(indicators)
 
 
 def _is_priority(plan: Plan, ref: str) -> bool:

@@ -13,9 +13,16 @@ from scheduler.domain.plan.loading import PlanLoadSummary
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.plan.people import People
 from scheduler.domain.plan.review import PlanChanges, plan_changes
-from scheduler.domain.plan.yaml_file import load_plan_yaml, plan_to_yaml, validate_plan_yaml
+from scheduler.domain.plan.yaml_file import load_plan_yaml, plan_to_yaml
 from scheduler.services.app import Services
-from scheduler.services.configuration import Configuration, read_people, read_text
+from scheduler.services.configuration import (
+    Configuration,
+    Finding,
+    error_finding,
+    inspect_plans,
+    read_people,
+    read_text,
+)
 from scheduler.services.unit_of_work import UnitOfWork
 
 
@@ -74,17 +81,18 @@ def read_plan_file(path: Path, config_dir: Path) -> tuple[Plan, tuple[str, ...]]
     return loaded.plan, notes + tuple(loaded.warnings)
 
 
-def validate_plan_file(path: Path, config_dir: Path) -> tuple[list[LocatedError], tuple[str, ...]]:
-    """Every problem in a plan file (empty when valid), and the warnings `plan show` gives."""
+def validate_plan_files(
+    paths: list[Path], config_dir: Path
+) -> tuple[list[Finding], tuple[str, ...]]:
+    """Every problem in these plan files (empty when valid), and the warnings `plan show`
+    gives: the plan-only part of `csp check`, plans of the same year included."""
     try:
         people, notes = _people_for_plan(config_dir)
-        text = read_text(path)
-        problems: list[LocatedError] = list(validate_plan_yaml(text, str(path), people))
-        if problems:
-            return problems, notes
-        return [], notes + load_plan_yaml(text, str(path), people).warnings
     except LocatedError as exc:
-        return [exc], ()
+        return [error_finding(exc)], ()
+    _, findings, _ = inspect_plans(paths, people)
+    errors = [finding for finding in findings if finding.level == "error"]
+    return errors, notes + tuple(str(f) for f in findings if f.level == "warning")
 
 
 def plan_file_changes(old: Path, new: Path) -> PlanChanges:

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.replies.records import InboundStatus
-from scheduler.domain.schedule.due import scheduled_notifications
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import Notification
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.domain.schedule.recipients import lead_email_key
-from scheduler.domain.schedule.simulation import notification_to_json, simulate
+from scheduler.domain.schedule.simulation import (
+    SimulatedReply,
+    notification_to_json,
+    simulate_plans,
+)
 from scheduler.services.compose import EmailContext, MilestoneLine, subject_line
 from scheduler.services.configuration import Configuration
 from scheduler.services.unit_of_work import UnitOfWork
@@ -51,30 +54,25 @@ def simulate_emails(
     start: datetime,
     end: datetime,
     coordinator_email: str | None,
+    *,
+    replies: Iterable[SimulatedReply] = (),
 ) -> list[dict[str, Any]]:
-    """Every email the rules would send between start and end, assuming no replies."""
+    """Every email the daemon's rules would send between start and end, over every plan while
+    it runs, assuming no replies but `replies`."""
     subject = subject_for(config, templates_dir)
-    emails: list[dict[str, Any]] = []
-    for _, plan in config.plans:
-        window_start = max(start, _start_of(plan.period_start, config))
-        window_end = min(end, _start_of(plan.period_end + timedelta(days=60), config))
-        if window_start > window_end:
-            continue
-        for n in simulate(
-            plan,
-            config.meetings,
+    emails = [
+        notification_to_json(n, subject)
+        for n in simulate_plans(
+            config.plan_schedules(coordinator_email),
             config.policy,
-            start=window_start,
-            end=window_end,
+            start=start,
+            end=end,
             coordinator_email=coordinator_email,
-        ):
-            emails.append(notification_to_json(n, subject))
+            replies=replies,
+        )
+    ]
     emails.sort(key=lambda e: str(e["at"]))
     return emails
-
-
-def _start_of(day: date, config: Configuration) -> datetime:
-    return datetime.combine(day, time(0, 0), tzinfo=ZoneInfo(config.policy.timezone))
 
 
 @dataclass(frozen=True)
@@ -194,6 +192,8 @@ def status_report(
 ) -> StatusReport:
     """The next meeting and who has replied for it, what is due in 14 days, what failed, and
     what waits for the coordinator: messages to review and updates held for personal data."""
+    from scheduler.services.reminders import recorded_state  # the daemon's wiring: on demand
+
     tz = ZoneInfo(config.policy.timezone)
     today = now.astimezone(tz).date()
     upcoming = [m for m in config.meetings if m.starts_at() >= now]
@@ -203,16 +203,23 @@ def status_report(
     replied: list[str] = []
     not_replied: list[str] = []
     if meeting is not None:
-        for lead in {p.lead.name: p.lead for p in plan.priorities}.values():
+        leads = config.plan_for(meeting.date).priorities
+        for lead in {p.lead.name: p.lead for p in leads}.values():
             key = (meeting.key, lead_email_key(lead.email or ""))
             (replied if key in replied_pairs else not_replied).append(lead.name)
     horizon = now + timedelta(days=14)
+    # What the daemon will send: its rules over what is recorded (no chaser to a lead who
+    # has replied, no reminder for a completed milestone).
     due_soon = [
         DueItem(n.send_at.isoformat(), n.kind.value, n.to, n.refs)
-        for n in scheduled_notifications(
-            plan, config.meetings, config.policy, coordinator_email=coordinator_email
+        for n in simulate_plans(
+            config.plan_schedules(coordinator_email),
+            config.policy,
+            start=now,
+            end=horizon,
+            coordinator_email=coordinator_email,
+            recorded=lambda each: recorded_state(uow, each),
         )
-        if now <= n.send_at <= horizon
     ]
     milestones_soon = [
         DueItem(

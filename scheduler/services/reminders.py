@@ -26,6 +26,7 @@ from scheduler.services.email_rendering import (
 from scheduler.services.pack_timeline import late_updates
 from scheduler.services.plans import sync_configuration
 from scheduler.services.unit_of_work import UnitOfWork
+from scheduler.services.year_end import say_if_plan_year_over
 
 _WITH_PACK = (NotificationKind.AGENDA_PACK, NotificationKind.AGENDA_ADDENDUM)
 
@@ -42,20 +43,26 @@ def run_tick(services: Services, now: datetime) -> TickReport:
     config = services.config.current()
     sync_configuration(services, config, now)
     local_today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
-    plan = config.plan_for(local_today)
+    say_if_plan_year_over(services, config, local_today)
     coordinator = config.coordinator_email(services.settings.coordinator_email)
-    with services.uow_factory() as uow:
-        result = due_notifications(
-            plan,
-            config.meetings,
-            config.policy,
-            recorded_state(uow, plan),
-            now,
-            coordinator_email=coordinator,
-        )
-    skipped = _record_skipped(services, result.skipped, now)
+    due: list[tuple[Plan, Notification]] = []
+    skipped = 0
+    for running in config.running_plans(local_today, coordinator):  # last year's follow-up too
+        plan = running.plan
+        with services.uow_factory() as uow:
+            result = due_notifications(
+                plan,
+                running.meetings,
+                config.policy,
+                recorded_state(uow, plan),
+                now,
+                coordinator_email=coordinator,
+                tagged_keys=running.tagged_keys,
+            )
+        skipped += _record_skipped(services, result.skipped, now)
+        due.extend((plan, notification) for notification in result.due)
     queued = 0
-    for notification in result.due:
+    for plan, notification in due:
         if services.sender.stopping.is_set():
             break
         try:

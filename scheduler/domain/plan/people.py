@@ -19,6 +19,7 @@ case, spacing and curly apostrophes; addresses regardless of case.
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from email.utils import parseaddr
@@ -73,6 +74,12 @@ class People:
         """The person with this name, or None."""
         key = name_key(name)
         return next((p for p in self.people if name_key(p.name) == key), None)
+
+    def close_names(self, name: str) -> tuple[str, ...]:
+        """Names listed here that look like `name` misspelt (closest first)."""
+        by_key = {name_key(p.name): p.name for p in self.people}
+        close = difflib.get_close_matches(name_key(name), list(by_key), n=3, cutoff=0.8)
+        return tuple(by_key[key] for key in close if key != name_key(name))
 
     def email_for(self, name: str) -> str | None:
         """The person's own address, or None when unknown or not given."""
@@ -234,6 +241,13 @@ class _Reader:
                     self.error(line, f"{person.email} is the address of both {owner} and {clean}")
             people.append(person)
         return people
+
+
+def check_people(text: str, source: str) -> tuple[People, list[ConfigError]]:
+    """The people in a people.yaml text and every problem in file order, in one reading."""
+    reader = _Reader(source)
+    people = reader.read(text)
+    return people, sorted(reader.errors, key=lambda error: error.line or 0)
 
 
 def validate_people(text: str, source: str) -> list[ConfigError]:

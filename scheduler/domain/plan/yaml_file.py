@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scheduler.domain.errors import LocatedError, PlanError
 from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
-from scheduler.domain.plan.people import People
+from scheduler.domain.plan.people import People, name_key
 from scheduler.domain.plan.review import is_unresolved
 from scheduler.domain.yaml_lines import (
     LineDict,
@@ -189,6 +189,7 @@ class _Reader:
         self.unresolved_ok = unresolved_ok
         self.errors: list[PlanError] = []
         self.warnings: list[str] = []
+        self.leads_without_email: set[str] = set()  # warned once each
         self.period: tuple[date, date] | None = None
         self.priority_refs: dict[str, int] = {}
         self.action_refs: dict[str, int] = {}
@@ -373,8 +374,9 @@ class _Reader:
         email = None
         if self.people is not None and name.strip():
             email = self.people.email_for(name)
-            if email is None:
-                self.warn(data.line_of("name"), f"lead {name} has no email in people.yaml")
+            if email is None and name_key(name) not in self.leads_without_email:
+                self.leads_without_email.add(name_key(name))
+                self.warn(data.line_of("name"), _no_email_warning(name, self.people))
         return Lead(
             name=name,
             title=self.text(data, "title", f"{what} lead"),
@@ -447,6 +449,30 @@ class _Reader:
                 f"{what} milestone {label!r} due {due} is outside the plan period {start} to {end}",
             )
         return Milestone(label=label, due=due)
+
+
+def _no_email_warning(name: str, people: People) -> str:
+    """A lead without an address: what that means, and the likely misspelling in people.yaml."""
+    message = (
+        f"lead {name} has no email in people.yaml: no update requests or reminders go to them"
+        " (the other leads' emails are sent)"
+    )
+    close = people.close_names(name)
+    return message + (f"; people.yaml has {close[0]!r}: is one misspelt?" if close else "")
+
+
+def check_plan_yaml(
+    text: str, source: str, people: People | None = None
+) -> tuple[PlanLoad | None, list[PlanError]]:
+    """The plan (None when it has errors) and every error, in one reading of the text."""
+    reader = _Reader(source, people)
+    plan = reader.read(text)
+    errors = sorted(reader.errors, key=lambda e: e.line or 0)
+    if not errors and plan is None:
+        errors = [PlanError(source, None, "no plan found")]
+    if errors or plan is None:
+        return None, errors
+    return PlanLoad(plan=plan, warnings=tuple(reader.warnings)), []
 
 
 def validate_plan_yaml(text: str, source: str, people: People | None = None) -> list[PlanError]:

@@ -77,14 +77,24 @@ class _Recipient:
 
 
 def scheduled_notifications(
-    plan: Plan, meetings: Iterable[Meeting], policy: Policy, *, coordinator_email: str | None
+    plan: Plan,
+    meetings: Iterable[Meeting],
+    policy: Policy,
+    *,
+    coordinator_email: str | None,
+    tagged_keys: frozenset[str] = frozenset(),
 ) -> tuple[Notification, ...]:
     """Every email the policy ever wants for this plan and these meetings, in send_at order.
 
     Leads without an email address and, without a coordinator address, agenda packs and
-    addenda are left out; `schedule_problems` names them.
+    addenda are left out; `schedule_problems` names them. Keys in `tagged_keys` (shared with
+    another plan's emails) carry the plan.
     """
-    return _schedule(plan, tuple(meetings), policy, _address(coordinator_email))
+    schedule = _schedule(plan, tuple(meetings), policy, _address(coordinator_email))
+    if not tagged_keys:
+        return schedule
+    tag = f"/plan-{plan.period_start.isoformat()}"
+    return tuple(replace(n, key=n.key + tag) if n.key in tagged_keys else n for n in schedule)
 
 
 def due_notifications(
@@ -96,6 +106,7 @@ def due_notifications(
     *,
     coordinator_email: str | None,
     overdue_catch_up_days: int = OVERDUE_CATCH_UP_DAYS,
+    tagged_keys: frozenset[str] = frozenset(),
 ) -> DueResult:
     """The emails to send at `now`, and those to record as skipped because they lost their use.
 
@@ -109,7 +120,7 @@ def due_notifications(
     candidates = [
         n
         for n in scheduled_notifications(
-            plan, meeting_list, policy, coordinator_email=coordinator_email
+            plan, meeting_list, policy, coordinator_email=coordinator_email, tagged_keys=tagged_keys
         )
         if n.send_at <= now and n.key not in recorded.sent_keys
     ]

@@ -90,10 +90,8 @@ def check_keys(mapping: LineDict, allowed: Collection[str], source: str, what: s
 
 
 def read_time(value: object, source: str, line: int, key: str) -> time:
-    """A local clock time written "HH:MM"."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        # YAML 1.1 reads an unquoted 10:00 as the base-60 number 600.
-        raise ConfigError(source, line, f'{key} must be quoted, e.g. {key}: "10:00"')
+    """A local clock time written "HH:MM", quoted or not (the YAML reader keeps a bare 10:00
+    as text rather than YAML 1.1's base-60 number 600)."""
     match = _CLOCK.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
         raise ConfigError(source, line, f'{key} {value!r} is not a time like "10:00"')

@@ -8,16 +8,29 @@ plain subject line of each kind, which the email templates may reuse.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from scheduler.domain.human_dates import full_month_date
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.schedule.due import Recorded, due_notifications, scheduled_notifications
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import Notification, NotificationKind
+from scheduler.domain.schedule.plan_years import PlanSchedule
 from scheduler.domain.schedule.policy import Policy
+from scheduler.domain.schedule.recipients import lead_email_key
+
+
+@dataclass(frozen=True)
+class SimulatedReply:
+    """A lead's reply for a meeting, recorded at `at`: from then on they are not chased."""
+
+    at: datetime
+    meeting: date
+    lead_email: str
 
 
 def simulate(
@@ -34,27 +47,69 @@ def simulate(
     The window looks onto a service that has been running all along: emails scheduled before
     `start` count as already recorded, so nothing is caught up at `start`.
     """
+    always = PlanSchedule(plan, tuple(meetings), frozenset(), date.min, date.max)
+    return simulate_plans(
+        (always,), policy, start=start, end=end, coordinator_email=coordinator_email
+    )
+
+
+def simulate_plans(
+    schedules: Sequence[PlanSchedule],
+    policy: Policy,
+    *,
+    start: datetime,
+    end: datetime,
+    coordinator_email: str | None,
+    recorded: Callable[[Plan], Recorded] | None = None,
+    replies: Iterable[SimulatedReply] = (),
+) -> tuple[Notification, ...]:
+    """What the daemon's tick would send between start and end over several plans, each while
+    it runs, from what is `recorded` (per plan) and the `replies` as they come in.
+
+    Emails scheduled before `start` count as already recorded, as in `simulate`.
+    """
     if start.tzinfo is None or end.tzinfo is None:
         raise ValueError("start and end must be timezone-aware datetimes")
-    meeting_list = tuple(meetings)
-    schedule = scheduled_notifications(
-        plan, meeting_list, policy, coordinator_email=coordinator_email
-    )
-    recorded_keys = {n.key for n in schedule if n.send_at < start}
-    ticks = sorted({n.send_at for n in schedule if start <= n.send_at <= end})
-    sent: list[Notification] = []
-    for now in ticks:
-        result = due_notifications(
-            plan,
-            meeting_list,
+    zone = ZoneInfo(policy.timezone)
+    state = {id(s.plan): (recorded(s.plan) if recorded else Recorded()) for s in schedules}
+    scheduled = {
+        id(s.plan): scheduled_notifications(
+            s.plan,
+            s.meetings,
             policy,
-            Recorded(sent_keys=frozenset(recorded_keys)),
-            now,
             coordinator_email=coordinator_email,
+            tagged_keys=s.tagged_keys,
         )
-        sent.extend(result.due)
-        recorded_keys.update(n.key for n in result.due)
-        recorded_keys.update(s.notification.key for s in result.skipped)
+        for s in schedules
+    }
+    every = [n for notifications in scheduled.values() for n in notifications]
+    recorded_keys = {n.key for n in every if n.send_at < start}
+    for known in state.values():
+        recorded_keys.update(known.sent_keys)
+    reply_list = sorted(replies, key=lambda reply: reply.at)
+    sent: list[Notification] = []
+    for now in sorted({n.send_at for n in every if start <= n.send_at <= end}):
+        replied = frozenset(
+            (reply.meeting.isoformat(), lead_email_key(reply.lead_email))
+            for reply in reply_list
+            if reply.at <= now
+        )
+        for schedule in schedules:
+            if not schedule.running_on(now.astimezone(zone).date()):
+                continue
+            known = state[id(schedule.plan)]
+            result = due_notifications(
+                schedule.plan,
+                schedule.meetings,
+                policy,
+                replace(known, sent_keys=frozenset(recorded_keys), replied=known.replied | replied),
+                now,
+                coordinator_email=coordinator_email,
+                tagged_keys=schedule.tagged_keys,
+            )
+            sent.extend(result.due)
+            recorded_keys.update(n.key for n in result.due)
+            recorded_keys.update(s.notification.key for s in result.skipped)
     return tuple(sent)
 
 
