@@ -35,7 +35,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -275,8 +275,11 @@ def sigterm(backend: str, sizes: Sizes, postgres_url: str) -> Outcome:
     )
 
 
-def duplicates(backends: Sequence[str], sizes: Sizes, postgres_url: str, quick: bool) -> Outcome:
-    """chaos_send's round with kill -9 alone, on each database: duplicates per kill."""
+def duplicates(
+    backends: Sequence[str], sizes: Sizes, postgres_url: str, quick: bool
+) -> Iterator[Outcome]:
+    """chaos_send's round with kill -9 alone, on each database: duplicates per kill, each
+    database's line as its round ends, then the two side by side."""
     base = QUICK if quick else Options()
     options = replace(
         base,
@@ -288,22 +291,23 @@ def duplicates(backends: Sequence[str], sizes: Sizes, postgres_url: str, quick: 
         seed=sizes.seed,
         keep=sizes.keep,
     )
-    lines, details, passed = [], [], True
     rates: dict[str, float] = {}
     for backend in backends:
         load = _load()
         result = run_round(backend, options, postgres_url)
-        lines.append(_duplicates_line(result, load))
-        details += [f"  {line}" for line in result.report()]
         rates[backend] = result.figures.duplicates / max(result.figures.kills, 1)
-        passed = passed and result.drained and result.figures.passed
+        yield Outcome(
+            _duplicates_line(result, load),
+            result.drained and result.figures.passed,
+            tuple(f"  {line}" for line in result.report()),
+        )
     if {"sqlite", "postgresql"} <= rates.keys():
         ratio = f"{rates['sqlite'] / rates['postgresql']:.1f}" if rates["postgresql"] else "inf"
-        lines.append(
+        yield Outcome(
             f"scenario=duplicates sqlite_per_kill={rates['sqlite']:.3f} "
-            f"postgresql_per_kill={rates['postgresql']:.3f} sqlite_over_postgresql={ratio}"
+            f"postgresql_per_kill={rates['postgresql']:.3f} sqlite_over_postgresql={ratio}",
+            True,
         )
-    return Outcome("\n".join(lines), passed, tuple(details))
 
 
 def _duplicates_line(result: Round, load: str) -> str:
@@ -345,12 +349,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"load_average={' '.join(f'{n:.2f}' for n in os.getloadavg())}", flush=True)
     passed = True
     for scenario in args.scenario:
+        outcomes: Iterable[Outcome]
         if scenario == "duplicates":
-            outcomes = [duplicates(backends[::-1], sizes, args.postgres_url, args.quick)]
+            outcomes = duplicates(backends[::-1], sizes, args.postgres_url, args.quick)
         else:
             run = outage if scenario == "outage" else sigterm
-            outcomes = [run(backend, sizes, args.postgres_url) for backend in backends]
-        for outcome in outcomes:
+            outcomes = (run(backend, sizes, args.postgres_url) for backend in backends)
+        for outcome in outcomes:  # each printed as soon as it is measured
             print("\n".join([outcome.line, *outcome.details]), flush=True)
             passed = passed and outcome.passed
     return 0 if passed else 1
