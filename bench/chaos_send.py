@@ -610,11 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--window", type=float, help="resend window in seconds (2)")
     parser.add_argument("--quick", action="store_true", help="40 leads, 3 kills, one of each")
     parser.add_argument("--keep", action="store_true", help="keep the work folder and logs")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("CSP_BENCH_DATABASE_URL") or DEFAULT_POSTGRES,
-        help="server for the PostgreSQL round (CSP_BENCH_DATABASE_URL)",
-    )
+    add_postgres_url_option(parser)
     args = parser.parse_args(argv)
     options = _options(args)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
@@ -624,6 +620,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(result.report()), flush=True)
         passed = passed and result.figures.passed
     return 0 if passed else 1
+
+
+def add_postgres_url_option(parser: argparse.ArgumentParser) -> None:
+    """`--postgres-url`: the server PostgreSQL rounds run on, each in a schema of its own."""
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("CSP_BENCH_DATABASE_URL") or DEFAULT_POSTGRES,
+        help="server for the PostgreSQL rounds (CSP_BENCH_DATABASE_URL)",
+    )
 
 
 def _options(args: argparse.Namespace) -> Options:

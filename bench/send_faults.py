@@ -47,7 +47,6 @@ sys.path.insert(0, str(ROOT))
 
 from bench.chaos_databases import ChaosDatabase  # noqa: E402
 from bench.chaos_send import (  # noqa: E402
-    DEFAULT_POSTGRES,
     QUICK,
     ZONE,
     Chaos,
@@ -55,6 +54,7 @@ from bench.chaos_send import (  # noqa: E402
     Figures,
     Options,
     Round,
+    add_postgres_url_option,
     chaos_database,
     daemon_env,
     figures,
@@ -338,11 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="seed for the kills' moments (1)")
     parser.add_argument("--quick", action="store_true", help="150 leads, 15 s outage, 3 kills")
     parser.add_argument("--keep", action="store_true", help="keep work folders and daemon logs")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("CSP_BENCH_DATABASE_URL") or DEFAULT_POSTGRES,
-        help="server for the PostgreSQL runs (CSP_BENCH_DATABASE_URL)",
-    )
+    add_postgres_url_option(parser)
     args = parser.parse_args(argv)
     sizes = _sizes(args)
     backends = ("postgresql", "sqlite") if args.backend == "both" else (args.backend,)
