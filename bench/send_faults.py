@@ -302,7 +302,8 @@ def duplicates(
             tuple(f"  {line}" for line in result.report()),
         )
     if {"sqlite", "postgresql"} <= rates.keys():
-        ratio = f"{rates['sqlite'] / rates['postgresql']:.1f}" if rates["postgresql"] else "inf"
+        sqlite, postgresql = rates["sqlite"], rates["postgresql"]
+        ratio = f"{sqlite / postgresql:.1f}" if postgresql else ("inf" if sqlite else "none")
         yield Outcome(
             f"scenario=duplicates sqlite_per_kill={rates['sqlite']:.3f} "
             f"postgresql_per_kill={rates['postgresql']:.3f} sqlite_over_postgresql={ratio}",
