@@ -174,6 +174,11 @@ class Daemon:
             )
         self.starts += 1
 
+    @property
+    def log(self) -> Path:
+        """Everything every start of this slot wrote, JSON lines in order."""
+        return self._log
+
     def is_up(self) -> bool:
         """Running, and past its start: it has logged `started`, naming its worker."""
         if self.process is None or self.process.poll() is not None:
@@ -374,7 +379,7 @@ class Round:
 def run_round(backend: str, options: Options, postgres_url: str) -> Round:
     """Run the chaos on one database ("sqlite" or "postgresql") until it drains or times out."""
     rng = random.Random(f"{options.seed}/{backend}")
-    with _work_folder(options.keep) as folder, _database(backend, folder, postgres_url) as db:
+    with work_folder(options.keep) as folder, chaos_database(backend, folder, postgres_url) as db:
         config = write_config(folder, options.leads, datetime.now(ZONE).date())
         with ChaosSink(folder / "sink.sqlite3", delay=options.sink_delay) as sink:
             env = daemon_env(config, folder / "data", db.daemon_url, sink)
@@ -384,7 +389,7 @@ def run_round(backend: str, options: Options, postgres_url: str) -> Round:
             try:
                 chaos = _unleash(daemons, db, sink, options, rng, started)
                 deadline = started + options.deadline
-                drained = _wait_until_drained(daemons, db, chaos, options.leads, deadline)
+                drained = wait_until_drained(daemons, db, chaos, options.leads, deadline)
                 seconds = time.monotonic() - started
             finally:
                 for daemon in daemons:
@@ -407,7 +412,8 @@ def run_round(backend: str, options: Options, postgres_url: str) -> Round:
 
 
 @contextmanager
-def _work_folder(keep: bool) -> Iterator[Path]:
+def work_folder(keep: bool) -> Iterator[Path]:
+    """A fresh folder for a round's configuration, logs and sink record; `keep` keeps it."""
     if keep:
         yield Path(tempfile.mkdtemp(prefix="csp-chaos-"))
         return
@@ -416,7 +422,8 @@ def _work_folder(keep: bool) -> Iterator[Path]:
 
 
 @contextmanager
-def _database(backend: str, folder: Path, postgres_url: str) -> Iterator[ChaosDatabase]:
+def chaos_database(backend: str, folder: Path, postgres_url: str) -> Iterator[ChaosDatabase]:
+    """A migrated database for `backend` ("sqlite" in `folder`, or "postgresql")."""
     if backend == "sqlite":
         with sqlite_database(folder) as sqlite:
             yield sqlite
@@ -495,7 +502,7 @@ def _wait_for_work_in_hand(
     gives_up = time.monotonic() + seconds
     while time.monotonic() < gives_up:
         outbox = db.outbox()
-        if _drained(outbox, leads):
+        if drained(outbox, leads):
             return None
         claimers = {row.claimed_by for row in outbox or () if row.status == "sending"}
         busy = [daemon for daemon in daemons if daemon.is_up() and daemon.worker in claimers]
@@ -550,7 +557,8 @@ def _restart_exited(daemons: Sequence[Daemon], chaos: Chaos) -> None:
             daemon.start()
 
 
-def _drained(outbox: Sequence[OutboxState] | None, leads: int) -> bool:
+def drained(outbox: Sequence[OutboxState] | None, leads: int) -> bool:
+    """Every lead's update request is in the outbox and sent, failed or skipped."""
     if outbox is None:
         return False
     settled = [
@@ -559,15 +567,17 @@ def _drained(outbox: Sequence[OutboxState] | None, leads: int) -> bool:
     return len(settled) == leads
 
 
-def _wait_until_drained(
+def wait_until_drained(
     daemons: Sequence[Daemon], db: ChaosDatabase, chaos: Chaos, leads: int, deadline: float
 ) -> bool:
+    """Whether the outbox drained before `deadline` (monotonic); a daemon that exits by
+    itself meanwhile is started again."""
     while time.monotonic() < deadline:
-        if _drained(db.outbox(), leads):
+        if drained(db.outbox(), leads):
             return True
         _restart_exited(daemons, chaos)
         time.sleep(0.5)
-    return _drained(db.outbox(), leads)
+    return drained(db.outbox(), leads)
 
 
 def _undrained_summary(outbox: Sequence[OutboxState], leads: int) -> str:
@@ -600,11 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--window", type=float, help="resend window in seconds (2)")
     parser.add_argument("--quick", action="store_true", help="40 leads, 3 kills, one of each")
     parser.add_argument("--keep", action="store_true", help="keep the work folder and logs")
-    parser.add_argument(
-        "--postgres-url",
-        default=os.environ.get("CSP_BENCH_DATABASE_URL") or DEFAULT_POSTGRES,
-        help="server for the PostgreSQL round (CSP_BENCH_DATABASE_URL)",
-    )
+    add_postgres_url_option(parser)
     args = parser.parse_args(argv)
     options = _options(args)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
@@ -614,6 +620,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(result.report()), flush=True)
         passed = passed and result.figures.passed
     return 0 if passed else 1
+
+
+def add_postgres_url_option(parser: argparse.ArgumentParser) -> None:
+    """`--postgres-url`: the server PostgreSQL rounds run on, each in a schema of its own."""
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("CSP_BENCH_DATABASE_URL") or DEFAULT_POSTGRES,
+        help="server for the PostgreSQL rounds (CSP_BENCH_DATABASE_URL)",
+    )
 
 
 def _options(args: argparse.Namespace) -> Options:
