@@ -15,6 +15,7 @@ class NotificationKind(StrEnum):
     DEADLINE_REMINDER = "deadline_reminder"
     OVERDUE_NOTICE = "overdue_notice"
     ACKNOWLEDGEMENT = "acknowledgement"
+    COORDINATOR_DIGEST = "coordinator_digest"  # what needs a person, once a working day
 
     @property
     def about_a_meeting(self) -> bool:
