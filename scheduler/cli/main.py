@@ -39,6 +39,7 @@ def _register() -> None:
         db_commands,
         inbox_commands,
         mail_commands,
+        ops_commands,
         pack_commands,
         plan_commands,
     )
@@ -51,6 +52,8 @@ def _register() -> None:
     cli.add_command(inbox_commands.updates)
     cli.add_command(pack_commands.pack)
     cli.add_command(mail_commands.mail)
+    for command in ops_commands.COMMANDS:
+        cli.add_command(command)
 
 
 _register()
