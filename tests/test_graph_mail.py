@@ -211,6 +211,7 @@ def services(
     )
     mail = mail_wiring(services.settings, clock, waits)
     services.open_transport, services.open_mailbox = mail.open_transport, mail.open_mailbox
+    services.tokens = mail.tokens  # one token source, as build_services wires it
     return services
 
 
