@@ -4,9 +4,7 @@ exactly what was backed up; bad requests are one line."""
 
 from __future__ import annotations
 
-import logging
 import sqlite3
-from collections.abc import Iterator
 from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,25 +17,17 @@ from scheduler.adapters.orm import Base
 from scheduler.cli.main import main
 from scheduler.clock import SystemClock
 from scheduler.domain.replies.records import ReceivedAttachment
-from scheduler.events import LOGGER_NAME
 from scheduler.services.app import Services
 from scheduler.services.inbox import ingest_raw
 from scheduler.services.reminders import run_tick
 from tests.service_harness import copy_example_config, make_services
+from tests.test_cli_daemon import _csp_logger_restored  # noqa: F401  (autouse)
 from tests.test_inbox_service import HELENE, _request_to, outlook_reply
 
 LONDON = ZoneInfo("Europe/London")
 NINE = datetime(2012, 2, 21, 9, 0, tzinfo=LONDON)
 REPLY = datetime(2012, 2, 22, 14, 0, tzinfo=LONDON)
 Snapshot = dict[str, list[tuple[object, ...]]]
-
-
-@pytest.fixture(autouse=True)
-def _csp_logger_restored() -> Iterator[None]:
-    logger = logging.getLogger(LOGGER_NAME)
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
 
 
 @pytest.fixture

@@ -23,8 +23,8 @@ from scheduler.services.app import Services
 from scheduler.services.mailbox import poll_mailbox
 from scheduler.services.reminders import run_tick
 from tests.graph_server import GraphTestServer
-from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, TENANT, OAuthTestServer
-from tests.test_graph_mail import MAILBOX, clock, graph, services, waits  # noqa: F401
+from tests.oauth_server import CLIENT_SECRET, OAuthTestServer
+from tests.test_graph_mail import MAILBOX, clock, graph, graph_env, services, waits  # noqa: F401
 from tests.test_inbox_service import HELENE, REPLY_TIME, _request_to, outlook_reply
 from tests.test_sending_exactly_once import NINE, REQUESTS
 
@@ -47,16 +47,8 @@ def csp(
         if key.startswith("CSP_"):
             monkeypatch.delenv(key)
     env = {
-        "CSP_MAIL_PROVIDER": "graph",
-        "CSP_MAILBOX": MAILBOX,
+        **graph_env(graph),
         "CSP_FROM_ADDRESS": MAILBOX,
-        "CSP_GRAPH_URL": graph.base_url,
-        "CSP_GRAPH_CA_FILE": str(graph.oauth.ca.ca_cert),
-        "CSP_OAUTH_TENANT_ID": TENANT,
-        "CSP_OAUTH_CLIENT_ID": CLIENT_ID,
-        "CSP_OAUTH_CLIENT_SECRET": CLIENT_SECRET,
-        "CSP_OAUTH_TOKEN_URL": graph.oauth.token_url,
-        "CSP_OAUTH_CA_FILE": str(graph.oauth.ca.ca_cert),
         "CSP_DATA_DIR": str(tmp_path / "data"),
     }
 

@@ -4,9 +4,7 @@ answers at the schema this version needs; the tick's heartbeat as the daemon lea
 from __future__ import annotations
 
 import json
-import logging
 import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,21 +15,13 @@ from scheduler.adapters.service_manager import ServiceManager
 from scheduler.cli.main import main
 from scheduler.clock import SystemClock
 from scheduler.daemon import TickWitness
-from scheduler.events import LOGGER_NAME
 from scheduler.services.health import health_report
 from scheduler.settings import Settings, settings_from_env
 from tests.fakes import FixedClock
+from tests.test_cli_daemon import _csp_logger_restored  # noqa: F401  (autouse)
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 FIVE_MINUTES = timedelta(minutes=5)
-
-
-@pytest.fixture(autouse=True)
-def _csp_logger_restored() -> Iterator[None]:
-    logger = logging.getLogger(LOGGER_NAME)
-    saved = (logger.handlers[:], logger.level, logger.propagate)
-    yield
-    logger.handlers[:], logger.level, logger.propagate = saved
 
 
 @pytest.fixture
