@@ -16,6 +16,7 @@ from scheduler.adapters.mail_transport import MailTransport, transport_for
 from scheduler.adapters.oauth_tokens import MsalTokenSource
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.clock import Clock, SystemClock
+from scheduler.domain.schedule.coordinator_digest import DayRecords
 from scheduler.services.configuration import ConfigurationSource
 from scheduler.services.delivery import SenderState
 from scheduler.services.unit_of_work import UnitOfWork
@@ -41,6 +42,8 @@ class Services:
     open_mailbox: Callable[[], Mailbox] | None = None
     # The OAuth token source shared by SMTP, IMAP and Graph (None: password sign-in).
     tokens: MsalTokenSource | None = None
+    # What was read for today's coordinator's digest, so each tick does not read it again.
+    digest_records: DayRecords | None = None
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,12 @@ goes through the outbox like any email: if sending is what is broken, it waits t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from scheduler.domain.replies.records import InboundStatus
 from scheduler.domain.schedule.coordinator_digest import (
+    DayRecords,
     DigestDay,
     NeedsAttention,
     coordinator_digest,
@@ -33,18 +35,31 @@ def queue_coordinator_digest(services: Services, config: Configuration, now: dat
     digest = digest_day(now, config.policy)
     if digest is None:
         return False
-    coordinator_email = config.coordinator_email(services.settings.coordinator_email)
-    with services.uow_factory() as uow:
-        if uow.outbox.has_key(digest.key):
-            return False
-        attention = needs_attention(services, config, uow, digest)
+    records = services.digest_records
+    if records is None or records.day != digest.day:
+        with services.uow_factory() as uow:
+            records = DayRecords(digest.day, recorded_attention(config, uow, digest))
+        services.digest_records = records
+    if records.queued:
+        return False
+    tokens = services.tokens
+    attention = replace(
+        records.attention,
+        config_warnings=config.warnings,
+        sign_in_problem=tokens.problem if tokens is not None else None,
+    )
     items = digest_items(attention, digest, config.policy)
+    coordinator_email = config.coordinator_email(services.settings.coordinator_email)
     coordinator = config.people.coordinator
     notification = coordinator_digest(
         digest, items, coordinator_email, coordinator.name if coordinator else None
     )
     if notification is None:
         return False
+    with services.uow_factory() as uow:
+        if uow.outbox.has_key(digest.key):  # another daemon, or this one before a restart
+            services.digest_records = replace(records, queued=True)
+            return False
     message = new_outbox_message(services, notification, now)
     ctx = EmailContext(
         notification=notification,
@@ -57,6 +72,7 @@ def queue_coordinator_digest(services: Services, config: Configuration, now: dat
     with services.uow_factory() as uow:
         added = uow.outbox.add(message)  # refused if another daemon queued the day's first
         uow.commit()
+    services.digest_records = replace(records, queued=True)
     if added:
         log_event(
             "queued",
@@ -69,12 +85,10 @@ def queue_coordinator_digest(services: Services, config: Configuration, now: dat
     return added
 
 
-def needs_attention(
-    services: Services, config: Configuration, uow: UnitOfWork, digest: DigestDay
-) -> NeedsAttention:
-    """Every record the digest rules may list, read in the caller's transaction."""
+def recorded_attention(config: Configuration, uow: UnitOfWork, digest: DigestDay) -> NeedsAttention:
+    """Every record the digest rules may list, read in the caller's transaction (the
+    process's own state, warnings and the mail sign-in, is added by the caller)."""
     upcoming = [m.date for m in config.meetings if m.date >= digest.day]
-    tokens = services.tokens
     names = {
         person.email.strip().lower(): person.name for person in config.people.people if person.email
     }
@@ -84,7 +98,5 @@ def needs_attention(
         for_review=uow.inbound.with_status(InboundStatus.REVIEW),
         held=[u for u in uow.updates.all() if u.held],
         away=[notice for day in upcoming for notice in uow.inbound.away_for_meeting(day)],
-        config_warnings=config.warnings,
-        sign_in_problem=tokens.problem if tokens is not None else None,
         names=names,
     )

@@ -81,6 +81,17 @@ class DigestDay:
         return digest_key(self.day)
 
 
+@dataclass(frozen=True)
+class DayRecords:
+    """What a process read from the database for a day's digest, and whether the digest is
+    queued: what happened before a day does not change during it, so it is read once a day
+    and the ticks after cost no query."""
+
+    day: date
+    attention: NeedsAttention
+    queued: bool = False
+
+
 def digest_key(day: date) -> str:
     """The outbox key of a day's digest: the same in every daemon, so it is queued once."""
     return f"{NotificationKind.COORDINATOR_DIGEST.value}:{day.isoformat()}"
