@@ -13,12 +13,14 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_SCHEDULER_STARTED, JobExecutionEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from jobs import housekeeping, inbox, reminders
+from scheduler.adapters.heartbeat import TickHeartbeat
+from scheduler.adapters.service_manager import ServiceManager
 from scheduler.clock import Clock
 from scheduler.events import log_event
 from scheduler.services.app import Services
@@ -53,11 +55,33 @@ class RunningJobs:
             return self._count
 
 
+class TickWitness:
+    """What a finished tick tells the world: the heartbeat file `csp health` reads (a tick
+    that completed) and systemd's watchdog (the daemon still turns over, even while a tick
+    fails for want of its database, which `csp health` reports apart)."""
+
+    def __init__(self, heartbeat: TickHeartbeat, manager: ServiceManager, clock: Clock) -> None:
+        self.heartbeat = heartbeat
+        self.manager = manager
+        self.clock = clock
+
+    def tick_finished(self, completed: bool) -> None:
+        if completed:
+            self.heartbeat.record(self.clock.now())
+        self.manager.watchdog()
+
+
 def build_scheduler(
-    services: Services, clock: Clock, running: RunningJobs | None = None
+    services: Services,
+    clock: Clock,
+    running: RunningJobs | None = None,
+    witness: TickWitness | None = None,
 ) -> BlockingScheduler:
     """The scheduler with its few jobs; the first tick runs at once to catch up."""
     running = running or RunningJobs()
+    witness = witness or TickWitness(
+        TickHeartbeat(services.settings.data_dir), ServiceManager({}), clock
+    )
     settings = services.settings
     scheduler = BlockingScheduler(
         timezone=settings.timezone,
@@ -69,7 +93,7 @@ def build_scheduler(
     )
     now = clock.now()
     scheduler.add_job(
-        _logged("tick", reminders.tick, services, clock, running),
+        _logged("tick", reminders.tick, services, clock, running, witness.tick_finished),
         IntervalTrigger(seconds=settings.tick_seconds),
         id="tick",
         name="reminder tick",
@@ -99,12 +123,19 @@ def _logged(
     services: Services,
     clock: Clock,
     running: RunningJobs,
+    finished: Callable[[bool], None] | None = None,
 ) -> Callable[[], None]:
     def run() -> None:
         if services.sender.stopping.is_set():
             return
-        with running:
-            result = job(services, clock)
+        completed = False
+        try:
+            with running:
+                result = job(services, clock)
+            completed = True
+        finally:
+            if finished is not None:
+                finished(completed)
         log_event("job_done", logging.DEBUG, job=name, result=result)
 
     run.__name__ = name
@@ -115,13 +146,20 @@ def _log_job_error(event: JobExecutionEvent) -> None:
     log_event("job_failed", logging.ERROR, job=event.job_id, error=repr(event.exception))
 
 
-def run_daemon(services: Services, clock: Clock) -> None:
-    """Run until SIGTERM or SIGINT; SIGHUP re-reads the configuration folder."""
+def run_daemon(services: Services, clock: Clock, manager: ServiceManager | None = None) -> None:
+    """Run until SIGTERM or SIGINT; SIGHUP re-reads the configuration folder. Under systemd
+    (`Type=notify`) it says when it is ready and stopping, and feeds the watchdog each tick."""
+    manager = manager or ServiceManager()
     running = RunningJobs()
-    scheduler = build_scheduler(services, clock, running)
+    witness = TickWitness(TickHeartbeat(services.settings.data_dir), manager, clock)
+    scheduler = build_scheduler(services, clock, running, witness)
+    scheduler.add_listener(
+        lambda _event: manager.ready(f"running as {services.worker}"), EVENT_SCHEDULER_STARTED
+    )
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log_event("stopping", signal=signal.Signals(signum).name)
+        manager.stopping("finishing the message in hand")
         services.sender.stopping.set()  # no job claims or sends anything more
         if not scheduler.running:  # a signal before the scheduler started: nothing to stop
             raise SystemExit(0)
@@ -140,6 +178,9 @@ def run_daemon(services: Services, clock: Clock) -> None:
         worker=services.worker,
         database=services.database_label,
         transport=services.transport_label,
+        watchdog_seconds=manager.watchdog_interval.total_seconds()
+        if manager.watchdog_interval
+        else None,
     )
     scheduler.start()
     unfinished = running.wait_idle(STOP_WAIT_SECONDS)

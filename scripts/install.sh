@@ -29,8 +29,10 @@ fi
 
 PYTHON="${PYTHON:-python3}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/python -m pip install -q --upgrade pip
-.venv/bin/python -m pip install -q -e '.[dev]'
+# Exactly the versions (and files, by hash) in the lock, which pyproject.toml's ranges allow;
+# then the project itself, built with the locked setuptools. scripts/lock.sh upgrades them.
+.venv/bin/python -m pip install -q --require-hashes -r requirements-dev.lock
+.venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
 # GOV.UK Frontend (served by `csp web`) and axe-core (its accessibility tests), at the versions
 # package-lock.json pins, into node_modules/ (not committed).
 if command -v npm >/dev/null 2>&1; then

@@ -24,6 +24,9 @@ class InMemoryOutbox:
     def keys(self) -> frozenset[str]:
         return frozenset(m.key for m in self._messages())
 
+    def has_key(self, key: str) -> bool:
+        return any(m.key == key for m in self._messages())
+
     def add(self, message: OutboxMessage) -> bool:
         row = OutboxRow(_stored(message))
         if self._tx.clashes(self._table, row):

@@ -184,6 +184,21 @@ def test_a_mailbox_not_granted_says_what_to_fix(
 # --- the service through Graph ----------------------------------------------------------------
 
 
+def graph_env(graph: GraphTestServer) -> dict[str, str]:
+    """The settings that send and read through the local Graph, signed in at its token server."""
+    return {
+        "CSP_MAIL_PROVIDER": "graph",
+        "CSP_MAILBOX": MAILBOX,
+        "CSP_GRAPH_URL": graph.base_url,
+        "CSP_GRAPH_CA_FILE": str(graph.oauth.ca.ca_cert),
+        "CSP_OAUTH_TENANT_ID": TENANT,
+        "CSP_OAUTH_CLIENT_ID": CLIENT_ID,
+        "CSP_OAUTH_CLIENT_SECRET": CLIENT_SECRET,
+        "CSP_OAUTH_TOKEN_URL": graph.oauth.token_url,
+        "CSP_OAUTH_CA_FILE": str(graph.oauth.ca.ca_cert),
+    }
+
+
 @pytest.fixture
 def services(
     engine: Engine,
@@ -194,23 +209,11 @@ def services(
     waits: Waits,
 ) -> Services:
     services = make_services(
-        database_url,
-        copy_example_config(tmp_path),
-        tmp_path / "data",
-        extra_env={
-            "CSP_MAIL_PROVIDER": "graph",
-            "CSP_MAILBOX": MAILBOX,
-            "CSP_GRAPH_URL": graph.base_url,
-            "CSP_GRAPH_CA_FILE": str(graph.oauth.ca.ca_cert),
-            "CSP_OAUTH_TENANT_ID": TENANT,
-            "CSP_OAUTH_CLIENT_ID": CLIENT_ID,
-            "CSP_OAUTH_CLIENT_SECRET": CLIENT_SECRET,
-            "CSP_OAUTH_TOKEN_URL": graph.oauth.token_url,
-            "CSP_OAUTH_CA_FILE": str(graph.oauth.ca.ca_cert),
-        },
+        database_url, copy_example_config(tmp_path), tmp_path / "data", extra_env=graph_env(graph)
     )
     mail = mail_wiring(services.settings, clock, waits)
     services.open_transport, services.open_mailbox = mail.open_transport, mail.open_mailbox
+    services.tokens = mail.tokens  # one token source, as build_services wires it
     return services
 
 

@@ -19,7 +19,7 @@ from scheduler.services.preview import status_report
 from scheduler.services.reminders import run_tick
 from tests.dovecot import DovecotServer
 from tests.oauth_server import CLIENT_ID, CLIENT_SECRET, TENANT, OAuthTestServer, bearer_check
-from tests.service_harness import copy_example_config, make_services
+from tests.service_harness import COORDINATOR, copy_example_config, make_services
 from tests.smtp_server import Certificate, SmtpTestServer, make_certificate
 from tests.test_inbox_service import HELENE, REPLY_TIME, _request_to, outlook_reply
 from tests.test_sending_exactly_once import NINE, REQUESTS
@@ -109,10 +109,13 @@ def test_a_token_endpoint_down_for_a_while_loses_nothing_and_sends_nothing_twice
     oauth_server.start()
     for minutes in (5, 10, 20):
         run_tick(services, NINE + timedelta(minutes=minutes))
-    # then every request went exactly once
+    # then every request went exactly once, and the coordinator was told once, by the digest
     copies = Counter(str(m.message["Message-ID"]) for m in smtp.messages)
-    assert len(copies) == REQUESTS and set(copies.values()) == {1}
-    assert _statuses(services) == Counter({OutboxStatus.SENT: REQUESTS})
+    assert len(copies) == REQUESTS + 1 and set(copies.values()) == {1}
+    (digest,) = [m.message for m in smtp.messages if COORDINATOR in str(m.message["To"])]
+    body = digest.get_body(("plain",)).get_content()
+    assert "cannot sign in to the mail server: token endpoint" in body
+    assert _statuses(services) == Counter({OutboxStatus.SENT: REQUESTS + 1})
 
 
 def test_a_poll_while_the_token_endpoint_is_down_leaves_the_reply_for_the_next(

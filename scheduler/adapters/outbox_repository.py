@@ -37,6 +37,9 @@ class OutboxRepository:
     def keys(self) -> frozenset[str]:
         return frozenset(self.session.scalars(select(OutboxRow.key)))
 
+    def has_key(self, key: str) -> bool:
+        return self.session.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None
+
     def add(self, message: OutboxMessage) -> bool:
         return insert_unless_exists(self.session, _to_row(message))
 

@@ -40,6 +40,7 @@ def _register() -> None:
         db_commands,
         inbox_commands,
         mail_commands,
+        ops_commands,
         pack_commands,
         plan_commands,
     )
@@ -52,6 +53,8 @@ def _register() -> None:
     cli.add_command(inbox_commands.updates)
     cli.add_command(pack_commands.pack)
     cli.add_command(mail_commands.mail)
+    for command in ops_commands.COMMANDS:
+        cli.add_command(command)
     from scheduler.cli import web_commands  # flask and waitress load only when it runs
 
     cli.add_command(web_commands.web)

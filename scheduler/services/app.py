@@ -16,6 +16,7 @@ from scheduler.adapters.imap_mailbox import ImapMailbox, Mailbox
 from scheduler.adapters.mail_transport import MailTransport, transport_for
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.clock import Clock, SystemClock
+from scheduler.domain.schedule.coordinator_digest import DayRecords
 from scheduler.services.configuration import ConfigurationSource
 from scheduler.services.delivery import SenderState
 from scheduler.services.unit_of_work import UnitOfWork
@@ -46,6 +47,8 @@ class Services:
     tokens: MsalTokenSource | None = None
     # The local day the daemon last said the plan year is over (once a day, not per email).
     year_over_said_on: date | None = None
+    # What was read for today's coordinator's digest, so each tick does not read it again.
+    digest_records: DayRecords | None = None
 
 
 @dataclass(frozen=True)

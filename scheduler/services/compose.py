@@ -39,6 +39,7 @@ from scheduler.domain.plan.model import Milestone
 from scheduler.domain.replies.progress import ActionUpdate, Status
 from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.domain.replies.text import REPLY_MARKER
+from scheduler.domain.schedule.coordinator_digest import DigestItem
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.services.ics import MilestoneEvent, meeting_calendar, milestones_calendar
@@ -106,6 +107,7 @@ class EmailContext:
     thread: tuple[str, ...] = ()  # Message-IDs this email follows, oldest first
     held: tuple[RecordedUpdate, ...] = ()  # agenda pack: updates kept out of it (personal data)
     web_link: str = ""  # the web app (CSP_BASE_URL): a lead's form, a coordinator's sign-in
+    digest: tuple[DigestItem, ...] = ()  # coordinator's digest: what needs a person
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,7 @@ def _template_values(
         "recorded": recorded,
         "problems": ctx.problems,
         "held": ctx.held,
+        "digest": ctx.digest,
         "action_text": action_text,
         "today": today,
         "token": token,

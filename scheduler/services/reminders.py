@@ -16,6 +16,7 @@ from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import Attachment
 from scheduler.services.configuration import Configuration
+from scheduler.services.coordinator_digest import queue_coordinator_digest
 from scheduler.services.delivery import DeliveryReport, deliver_from
 from scheduler.services.email_rendering import (
     context_for,
@@ -76,6 +77,7 @@ def run_tick(services: Services, now: datetime) -> TickReport:
                 error=repr(exc),
                 retry="next tick",
             )
+    queue_coordinator_digest(services, config, now)
     render_queued(services, config, now)
     delivery = deliver_queued(services, config, now)
     return TickReport(queued, skipped, delivery)

@@ -57,6 +57,10 @@ class OutboxStore(Protocol):
         """The key of every email ever queued or skipped."""
         ...
 
+    def has_key(self, key: str) -> bool:
+        """Whether an email with this key was ever queued or skipped."""
+        ...
+
     def add(self, message: OutboxMessage) -> bool:
         """Insert unless the key exists (another tick or daemon got there first)."""
         ...

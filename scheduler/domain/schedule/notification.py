@@ -16,6 +16,7 @@ class NotificationKind(StrEnum):
     OVERDUE_NOTICE = "overdue_notice"
     ACKNOWLEDGEMENT = "acknowledgement"
     SIGN_IN_LINK = "sign_in_link"  # the coordinator's one-time link to the web app
+    COORDINATOR_DIGEST = "coordinator_digest"  # what needs a person, once a working day
 
     @property
     def about_a_meeting(self) -> bool:
