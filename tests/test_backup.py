@@ -28,6 +28,7 @@ LONDON = ZoneInfo("Europe/London")
 NINE = datetime(2012, 2, 21, 9, 0, tzinfo=LONDON)
 REPLY = datetime(2012, 2, 22, 14, 0, tzinfo=LONDON)
 Snapshot = dict[str, list[tuple[object, ...]]]
+ONE_HOUR = timedelta(hours=1)
 
 
 @pytest.fixture
@@ -45,13 +46,14 @@ def csp(tmp_path: Path, database: Path, monkeypatch: pytest.MonkeyPatch):  # typ
 
 @pytest.fixture
 def services(tmp_path: Path, database: Path, csp) -> Services:  # type: ignore[no-untyped-def]
+    config = copy_example_config(tmp_path)  # commands refuse to run without a configuration
     assert csp("db", "upgrade") == 0
-    return make_services(f"sqlite:///{database}", copy_example_config(tmp_path), database.parent)
+    return make_services(f"sqlite:///{database}", config, database.parent)
 
 
 def a_year_so_far(services: Services) -> None:
     """Rows in every table: the plan loaded, requests sent, a reply with personal data, its
-    attachment, a bounce, an out-of-office and an audit entry."""
+    attachment, a bounce, an out-of-office, an audit entry and a sign-in link."""
     run_tick(services, NINE)
     reply = outlook_reply(_request_to(services, HELENE), "3.1.4 Amber victim at LA1 4XQ")
     ingest_raw(services, reply, REPLY)
@@ -71,6 +73,7 @@ def a_year_so_far(services: Services) -> None:
         uow.inbound.mark_address_failing("ian.dawson@example.org", REPLY, "550 no such user")
         uow.inbound.record_away("kyran.ronson@example.org", first.meeting, REPLY, None)
         uow.audit.record(REPLY, "backup_test", "every table")
+        uow.sign_in_links.add("0" * 64, "community.safety@example.org", REPLY, REPLY + ONE_HOUR)
         uow.commit()
 
 
