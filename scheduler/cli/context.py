@@ -27,10 +27,11 @@ class CliContext:
         from scheduler.adapters.database import check_database_url
         from scheduler.services.configuration import missing_configuration_folder
 
+        url = check_database_url(self.settings.database_url)
         problem = missing_configuration_folder(self.settings.config_dir)
-        if problem is not None:  # opening the database would create data/ here
+        if problem is not None and url.startswith("sqlite"):  # it would create data/ here
             raise problem
-        return check_database_url(self.settings.database_url)
+        return url
 
     @cached_property
     def engine(self) -> Engine:
