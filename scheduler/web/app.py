@@ -65,10 +65,12 @@ def create_app(services: Services, clock: Clock) -> Flask:
     from scheduler.web.desk_pages import desk
     from scheduler.web.lead_pages import lead
     from scheduler.web.sign_in_pages import sign_in
+    from scheduler.web.update_pages import update_desk
 
     app.register_blueprint(lead)
     app.register_blueprint(sign_in)
     app.register_blueprint(desk)
+    app.register_blueprint(update_desk)
     return app
 
 

@@ -10,9 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,7 +18,6 @@ from flask import (
 )
 
 from scheduler.domain.errors import UserError
-from scheduler.services.app import Services
 from scheduler.services.desk import year_at_a_glance
 from scheduler.services.export import updates_csv
 from scheduler.services.outbox_desk import outbox_view, retry_failed
@@ -32,27 +29,17 @@ from scheduler.services.review_queue import (
 )
 from scheduler.services.updates import recorded_updates, release_update
 from scheduler.web.guard import coordinator_required
+from scheduler.web.request_context import now as _now
+from scheduler.web.request_context import services as _services
+from scheduler.web.request_context import who as _who
 
 desk = Blueprint("desk", __name__)
-
-
-def _services() -> Services:
-    services: Services = current_app.config["CSP_SERVICES"]
-    return services
-
-
-def _now() -> Any:
-    return current_app.config["CSP_CLOCK"].now()
 
 
 @desk.get("/")
 @coordinator_required
 def year() -> Any:
     return render_template("desk_year.html", year=year_at_a_glance(_services(), _now()))
-
-
-def _who() -> str:
-    return str(g.coordinator)
 
 
 @desk.get("/review")
