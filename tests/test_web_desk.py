@@ -85,11 +85,17 @@ def test_coordinator_pages_without_a_session_are_refused(
     services: Services, clock: SetClock
 ) -> None:
     _, client = web_client(services, clock)
-    for path in ("/", "/review", "/held", "/updates", "/updates.csv", "/outbox"):
+    for path in (
+        "/", "/review", "/held", "/updates", "/updates.csv", "/outbox", "/updates/new",
+        "/updates/1", "/held/1/edit", "/priorities", "/priorities/3.1", "/packs",
+        "/packs/2012-03-20/pack.pdf", "/configuration", "/updates.xlsx",
+    ):  # fmt: skip
         assert client.get(path).status_code == 302, path
     page = client.get("/sign-in")
     token = csrf_of(page.get_data(as_text=True))
-    assert client.post("/held/1/release", data={"csrf_token": token}).status_code == 403
+    for path in ("/held/1/release", "/updates/new", "/updates/1/correct", "/held/1/edit",
+                 "/packs/2012-03-20/build"):  # fmt: skip
+        assert client.post(path, data={"csrf_token": token}).status_code == 403, path
 
 
 def test_the_proxy_header_is_ignored_unless_configured(services: Services, clock: SetClock) -> None:
@@ -201,6 +207,7 @@ def test_a_failed_email_is_sent_again(services: Services, clock: SetClock) -> No
     with services.uow_factory() as uow:
         again = uow.outbox.get(request.id)  # type: ignore[arg-type]
     assert again is not None and again.status is OutboxStatus.PENDING and again.attempts == 0
+    assert f"Sent again by {COORDINATOR}" in client.get("/outbox").get_data(as_text=True)
 
 
 def test_the_csv_export_neutralises_formula_cells(services: Services, clock: SetClock) -> None:
