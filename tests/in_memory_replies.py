@@ -251,6 +251,12 @@ class InMemoryUpdates:
     def all(self) -> list[RecordedUpdate]:
         return self._all()
 
+    def newest(self, limit: int) -> list[RecordedUpdate]:
+        return list(reversed(self._all()))[:limit]
+
+    def held(self) -> list[RecordedUpdate]:
+        return [u for u in self._all() if u.held]
+
     def get(self, update_id: int) -> RecordedUpdate | None:
         return self._tx.get(self._table, update_id)
 

@@ -86,8 +86,8 @@ def test_coordinator_pages_without_a_session_are_refused(
 ) -> None:
     _, client = web_client(services, clock)
     for path in (
-        "/", "/review", "/held", "/updates", "/updates.csv", "/outbox", "/updates/new",
-        "/updates/1", "/held/1/edit", "/priorities", "/priorities/3.1", "/packs",
+        "/", "/review", "/review/1", "/held", "/updates", "/updates.csv", "/outbox",
+        "/updates/new", "/updates/1", "/held/1/edit", "/priorities", "/priorities/3.1", "/packs",
         "/packs/2012-03-20/pack.pdf", "/configuration", "/updates.xlsx",
     ):  # fmt: skip
         assert client.get(path).status_code == 302, path
@@ -121,8 +121,8 @@ def test_attaching_a_message_records_it_as_the_leads_reply(
 ) -> None:
     inbound_id = _fresh_email_from_helene(services)
     client = signed_in(services, clock)
-    page = client.get("/review")
-    assert "my update" in page.get_data(as_text=True)
+    assert "my update" in client.get("/review").get_data(as_text=True)
+    page = client.get(f"/review/{inbound_id}")
     request = request_to(services, HELENE)
     answer = client.post(
         f"/review/{inbound_id}/attach",
@@ -145,7 +145,7 @@ def test_setting_a_message_aside_needs_a_reason_and_records_nothing(
 ) -> None:
     inbound_id = _fresh_email_from_helene(services)
     client = signed_in(services, clock)
-    token = csrf_of(client.get("/review").get_data(as_text=True))
+    token = csrf_of(client.get(f"/review/{inbound_id}").get_data(as_text=True))
     client.post(f"/review/{inbound_id}/set-aside", data={"csrf_token": token, "reason": " "})
     with services.uow_factory() as uow:
         assert uow.inbound.get(inbound_id).status is InboundStatus.REVIEW  # type: ignore[union-attr]

@@ -54,6 +54,13 @@ class UpdateRepository:
     def all(self) -> list[RecordedUpdate]:
         return self._where()
 
+    def newest(self, limit: int) -> list[RecordedUpdate]:
+        rows = self.session.scalars(select(UpdateRow).order_by(UpdateRow.id.desc()).limit(limit))
+        return [_to_record(row) for row in rows]
+
+    def held(self) -> list[RecordedUpdate]:
+        return self._where(UpdateRow.held_for_review.is_(True), UpdateRow.released_at.is_(None))
+
     def get(self, update_id: int) -> RecordedUpdate | None:
         row = self.session.get(UpdateRow, update_id)
         return None if row is None else _to_record(row)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.people import Person
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.services.app import Services
 from scheduler.services.config_check import CheckReport, check_configuration
+from scheduler.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -40,7 +42,7 @@ def configuration_view(services: Services, now: datetime) -> ConfigurationView:
     errors), and the problems in the files as they are."""
     config = services.config.current()
     today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
-    report = check_configuration(services.settings, today)
+    report = _checked(services.settings, today)
     plans = tuple(
         PlanSummary(
             source,
@@ -66,6 +68,29 @@ def configuration_view(services: Services, now: datetime) -> ConfigurationView:
         people=config.people.people,
         policy=policy,
     )
+
+
+# The last check, by what it read: reading a large plan takes seconds, and the files seldom
+# change between two looks at the page.
+_last_check: dict[Path, tuple[tuple[object, ...], CheckReport]] = {}
+
+
+def _checked(settings: Settings, today: date) -> CheckReport:
+    key = (today, *_files_read(settings.config_dir), *_files_read(settings.templates_dir))
+    found = _last_check.get(settings.config_dir)
+    if found is not None and found[0] == key:
+        return found[1]
+    report = check_configuration(settings, today)
+    _last_check[settings.config_dir] = (key, report)
+    return report
+
+
+def _files_read(folder: Path) -> list[tuple[str, float, int]]:
+    prints = []
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        stat = path.stat()
+        prints.append((str(path), stat.st_mtime, stat.st_size))
+    return prints
 
 
 def _shown(value: object) -> str:

@@ -235,6 +235,14 @@ class UpdateStore(Protocol):
 
     def all(self) -> list[RecordedUpdate]: ...
 
+    def newest(self, limit: int) -> list[RecordedUpdate]:
+        """The `limit` most recently recorded updates, newest first."""
+        ...
+
+    def held(self) -> list[RecordedUpdate]:
+        """Updates held for personal data and not released, oldest first."""
+        ...
+
     def for_refs(self, plan_name: str, refs: Collection[str]) -> list[RecordedUpdate]:
         """Every update on these refs in the plan, oldest first (an action's history)."""
         ...

@@ -18,8 +18,13 @@ from scheduler.services.unit_of_work import UnitOfWork
 def recorded_updates(services: Services, *, held_only: bool = False) -> list[RecordedUpdate]:
     """Every recorded update, oldest first; only those held for personal data if asked."""
     with services.uow_factory() as uow:
-        updates = uow.updates.all()
-    return [u for u in updates if u.held] if held_only else updates
+        return uow.updates.held() if held_only else uow.updates.all()
+
+
+def newest_updates(services: Services, limit: int) -> list[RecordedUpdate]:
+    """The `limit` most recently recorded updates, newest first."""
+    with services.uow_factory() as uow:
+        return uow.updates.newest(limit)
 
 
 def _held(uow: UnitOfWork, update_id: int) -> RecordedUpdate:

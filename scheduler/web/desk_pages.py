@@ -27,7 +27,7 @@ from scheduler.services.review_queue import (
     review_queue,
     set_aside,
 )
-from scheduler.services.updates import recorded_updates, release_update
+from scheduler.services.updates import newest_updates, recorded_updates, release_update
 from scheduler.web.guard import coordinator_required
 from scheduler.web.request_context import now as _now
 from scheduler.web.request_context import services as _services
@@ -45,10 +45,21 @@ def year() -> Any:
 @desk.get("/review")
 @coordinator_required
 def review() -> Any:
-    services = _services()
     return render_template(
-        "desk_review.html",
-        messages=review_queue(services),
+        "desk_review.html", messages=review_queue(_services()), error=request.args.get("error")
+    )
+
+
+@desk.get("/review/<int:inbound_id>")
+@coordinator_required
+def review_message(inbound_id: int) -> Any:
+    services = _services()
+    message = next((m for m in review_queue(services) if m.id == inbound_id), None)
+    if message is None:
+        abort(404, f"message {inbound_id} is not waiting for review")
+    return render_template(
+        "desk_review_message.html",
+        m=message,
         choices=request_choices(services),
         error=request.args.get("error"),
     )
@@ -63,7 +74,7 @@ def attach(inbound_id: int) -> Any:
             _services(), inbound_id, lead_name, date.fromisoformat(meeting), _who(), _now()
         )
     except (UserError, ValueError) as problem:
-        return redirect(url_for("desk.review", error=str(problem)))
+        return redirect(url_for("desk.review_message", inbound_id=inbound_id, error=str(problem)))
     flash(f"Message {inbound_id} attached to {lead_name}'s request and recorded.")
     return redirect(url_for("desk.review"))
 
@@ -74,7 +85,7 @@ def put_aside(inbound_id: int) -> Any:
     try:
         set_aside(_services(), inbound_id, request.form.get("reason", ""), _who(), _now())
     except UserError as problem:
-        return redirect(url_for("desk.review", error=str(problem)))
+        return redirect(url_for("desk.review_message", inbound_id=inbound_id, error=str(problem)))
     flash(f"Message {inbound_id} set aside.")
     return redirect(url_for("desk.review"))
 
@@ -99,8 +110,7 @@ def release(update_id: int) -> Any:
 @desk.get("/updates")
 @coordinator_required
 def updates() -> Any:
-    recorded = recorded_updates(_services())
-    return render_template("desk_updates.html", updates=list(reversed(recorded))[:200])
+    return render_template("desk_updates.html", updates=newest_updates(_services(), 200))
 
 
 @desk.get("/updates.csv")
