@@ -212,18 +212,27 @@ class InMemoryUpdates:
 
     def add_all(self, updates: Sequence[RecordedUpdate]) -> None:
         for update in updates:
-            check_length(update.ref, 20, "updates.ref")
-            check_length(update.sender, 320, "updates.sender")
-            check_length(update.lead_name, 200, "updates.lead_name")
-            row_id = self._table.next_id()
-            stored = replace(
-                update,
-                received_at=utc(update.received_at),
-                released_at=utc_or_none(update.released_at),
-                personal_data_kinds=tuple(update.personal_data_kinds),
-                id=row_id,
-            )
-            self._tx.put(self._table, row_id, stored)
+            self.add(update)
+
+    def add(self, update: RecordedUpdate) -> int:
+        check_length(update.ref, 20, "updates.ref")
+        check_length(update.sender, 320, "updates.sender")
+        check_length(update.lead_name, 200, "updates.lead_name")
+        check_length(update.entered_by, 320, "updates.entered_by")
+        row_id = self._table.next_id()
+        stored = replace(
+            update,
+            received_at=utc(update.received_at),
+            released_at=utc_or_none(update.released_at),
+            personal_data_kinds=tuple(update.personal_data_kinds),
+            id=row_id,
+        )
+        self._tx.put(self._table, row_id, stored)
+        return row_id
+
+    def for_refs(self, plan_name: str, refs: Collection[str]) -> list[RecordedUpdate]:
+        plan_id = next((i for i, p in self._tx.rows(self._db.plans) if p.name == plan_name), None)
+        return [u for u in self._all() if u.plan_id == plan_id and u.ref in refs]
 
     def latest_by_ref(
         self, plan_name: str, refs: Collection[str] | None = None
@@ -242,6 +251,12 @@ class InMemoryUpdates:
     def all(self) -> list[RecordedUpdate]:
         return self._all()
 
+    def newest(self, limit: int) -> list[RecordedUpdate]:
+        return list(reversed(self._all()))[:limit]
+
+    def held(self) -> list[RecordedUpdate]:
+        return [u for u in self._all() if u.held]
+
     def get(self, update_id: int) -> RecordedUpdate | None:
         return self._tx.get(self._table, update_id)
 
@@ -258,6 +273,11 @@ class InMemoryUpdates:
         update = self._tx.get(self._table, update_id)
         if update is not None:
             self._tx.put(self._table, update_id, replace(update, released_at=utc(now)))
+
+    def release_edited(self, update_id: int, text: str, now: datetime) -> None:
+        update = self._tx.get(self._table, update_id)
+        if update is not None:
+            self._tx.put(self._table, update_id, replace(update, text=text, released_at=utc(now)))
 
     def record_reply(self, meeting: date, address: str, now: datetime) -> None:
         table = self._db.replies
@@ -285,3 +305,7 @@ class InMemoryAuditLog:
         # A JSON column: what it cannot store fails here, and what it gives back is JSON.
         entry = AuditEntry(utc(at), event, subject, json.loads(json.dumps(detail)))
         self._tx.insert(self._tx.database.audit, entry)
+
+    def about(self, subjects: Collection[str]) -> list[AuditEntry]:
+        wanted = set(subjects)
+        return [e for _, e in self._tx.rows(self._tx.database.audit) if e.subject in wanted]

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any, Generic, TypeVar
 
+from scheduler.domain.audit import AuditEntry
 from scheduler.domain.errors import WriteConflict
 from scheduler.domain.plan.model import Action, Lead
 from scheduler.domain.replies.records import (
@@ -239,16 +240,6 @@ class ReplyRow:
     meeting: date
     address: str
     first_received_at: datetime
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    """One event in the audit log, as the coordinator's report would list it."""
-
-    at: datetime
-    event: str
-    subject: str
-    detail: dict[str, Any]
 
 
 class InMemoryDatabase:

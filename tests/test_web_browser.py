@@ -114,6 +114,9 @@ def test_the_coordinators_pages_have_no_serious_accessibility_problem(
     page.goto(server + path)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_selector("text=The year at a glance")
-    for address in ("/", "/review", "/held", "/updates", "/outbox"):
+    for address in (
+        "/", "/review", "/held", "/updates", "/outbox", "/updates/new", "/priorities",
+        "/priorities/3.1", "/packs", "/configuration",
+    ):  # fmt: skip
         page.goto(server + address)
         assert serious_violations(page) == [], address

@@ -3,16 +3,13 @@ things (attach, set aside, release, retry), each audited; refused without a sess
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from flask.testing import FlaskClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
-from scheduler.adapters.orm import AuditRow
 from scheduler.domain.replies.records import InboundStatus
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
@@ -20,12 +17,15 @@ from scheduler.services.export import neutralised
 from scheduler.services.inbox import ingest_raw
 from tests.service_harness import SetClock
 from tests.web_harness import (
-    BASE_URL,
     COORDINATOR,
     FORM_TIME,
     HELENE,
+    ask_for_link,
+    audit_rows,
     csrf_of,
     request_to,
+    sign_in_link,
+    signed_in,
     web_client,
     web_services,
 )
@@ -41,41 +41,6 @@ def clock() -> SetClock:
     return SetClock(FORM_TIME)
 
 
-def _sign_in_link(services: Services) -> str:
-    with services.uow_factory() as uow:
-        emails = [m for m in uow.outbox.all() if m.kind == "sign_in_link"]
-    assert emails, "no sign-in email in the outbox"
-    found = re.search(re.escape(BASE_URL) + r"(/sign-in/\S+)", emails[-1].body_text)
-    assert found
-    return found.group(1)
-
-
-def _ask_for_link(client: FlaskClient, address: str = COORDINATOR) -> int:
-    page = client.get("/sign-in")
-    answer = client.post(
-        "/sign-in", data={"csrf_token": csrf_of(page.get_data(as_text=True)), "email": address}
-    )
-    return answer.status_code
-
-
-def signed_in(services: Services, clock: SetClock) -> FlaskClient:
-    _, client = web_client(services, clock)
-    assert _ask_for_link(client) == 200
-    path = _sign_in_link(services)
-    confirm = client.get(path)
-    answer = client.post(path, data={"csrf_token": csrf_of(confirm.get_data(as_text=True))})
-    assert answer.status_code == 302
-    return client
-
-
-def _audit(services: Services, event: str) -> list[AuditRow]:
-    with services.uow_factory() as uow:
-        session = uow.session  # type: ignore[attr-defined]
-        rows = list(session.scalars(select(AuditRow).where(AuditRow.event == event)))
-        session.expunge_all()
-        return rows
-
-
 def test_the_emailed_link_signs_the_coordinator_in_once(
     services: Services, clock: SetClock
 ) -> None:
@@ -87,17 +52,17 @@ def test_the_emailed_link_signs_the_coordinator_in_once(
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
     # the same link a second time, from another browser, is refused
     _, other = web_client(services, clock)
-    path = _sign_in_link(services)
+    path = sign_in_link(services)
     confirm = other.get(path)
     again = other.post(path, data={"csrf_token": csrf_of(confirm.get_data(as_text=True))})
     assert again.status_code == 403
-    assert [row.subject for row in _audit(services, "signed_in")] == [COORDINATOR]
+    assert [row.subject for row in audit_rows(services, "signed_in")] == [COORDINATOR]
 
 
 def test_a_link_is_refused_after_15_minutes(services: Services, clock: SetClock) -> None:
     _, client = web_client(services, clock)
-    _ask_for_link(client)
-    path = _sign_in_link(services)
+    ask_for_link(client)
+    path = sign_in_link(services)
     confirm = client.get(path)
     clock.set(FORM_TIME + timedelta(minutes=16))
     answer = client.post(path, data={"csrf_token": csrf_of(confirm.get_data(as_text=True))})
@@ -108,9 +73,9 @@ def test_only_the_coordinator_gets_a_link_and_at_most_three_in_15_minutes(
     services: Services, clock: SetClock
 ) -> None:
     _, client = web_client(services, clock)
-    assert _ask_for_link(client, HELENE) == 200  # the page says the same
+    assert ask_for_link(client, HELENE) == 200  # the page says the same
     for _ in range(5):
-        _ask_for_link(client)
+        ask_for_link(client)
     with services.uow_factory() as uow:
         links = [m.to for m in uow.outbox.all() if m.kind == "sign_in_link"]
     assert links == [(COORDINATOR,)] * 3
@@ -120,11 +85,17 @@ def test_coordinator_pages_without_a_session_are_refused(
     services: Services, clock: SetClock
 ) -> None:
     _, client = web_client(services, clock)
-    for path in ("/", "/review", "/held", "/updates", "/updates.csv", "/outbox"):
+    for path in (
+        "/", "/review", "/review/1", "/held", "/updates", "/updates.csv", "/outbox",
+        "/updates/new", "/updates/1", "/held/1/edit", "/priorities", "/priorities/3.1", "/packs",
+        "/packs/2012-03-20/pack.pdf", "/configuration", "/updates.xlsx",
+    ):  # fmt: skip
         assert client.get(path).status_code == 302, path
     page = client.get("/sign-in")
     token = csrf_of(page.get_data(as_text=True))
-    assert client.post("/held/1/release", data={"csrf_token": token}).status_code == 403
+    for path in ("/held/1/release", "/updates/new", "/updates/1/correct", "/held/1/edit",
+                 "/packs/2012-03-20/build"):  # fmt: skip
+        assert client.post(path, data={"csrf_token": token}).status_code == 403, path
 
 
 def test_the_proxy_header_is_ignored_unless_configured(services: Services, clock: SetClock) -> None:
@@ -150,8 +121,8 @@ def test_attaching_a_message_records_it_as_the_leads_reply(
 ) -> None:
     inbound_id = _fresh_email_from_helene(services)
     client = signed_in(services, clock)
-    page = client.get("/review")
-    assert "my update" in page.get_data(as_text=True)
+    assert "my update" in client.get("/review").get_data(as_text=True)
+    page = client.get(f"/review/{inbound_id}")
     request = request_to(services, HELENE)
     answer = client.post(
         f"/review/{inbound_id}/attach",
@@ -166,7 +137,7 @@ def test_attaching_a_message_records_it_as_the_leads_reply(
         stored = uow.inbound.get(inbound_id)
     assert [(u.ref, u.status) for u in updates] == [("3.1.1", "Green")]
     assert stored is not None and stored.status is InboundStatus.PROCESSED
-    assert _audit(services, "inbound_attached")[0].detail["by"] == COORDINATOR
+    assert audit_rows(services, "inbound_attached")[0].detail["by"] == COORDINATOR
 
 
 def test_setting_a_message_aside_needs_a_reason_and_records_nothing(
@@ -174,7 +145,7 @@ def test_setting_a_message_aside_needs_a_reason_and_records_nothing(
 ) -> None:
     inbound_id = _fresh_email_from_helene(services)
     client = signed_in(services, clock)
-    token = csrf_of(client.get("/review").get_data(as_text=True))
+    token = csrf_of(client.get(f"/review/{inbound_id}").get_data(as_text=True))
     client.post(f"/review/{inbound_id}/set-aside", data={"csrf_token": token, "reason": " "})
     with services.uow_factory() as uow:
         assert uow.inbound.get(inbound_id).status is InboundStatus.REVIEW  # type: ignore[union-attr]
@@ -182,7 +153,8 @@ def test_setting_a_message_aside_needs_a_reason_and_records_nothing(
     with services.uow_factory() as uow:
         assert uow.inbound.get(inbound_id).status is InboundStatus.PROCESSED  # type: ignore[union-attr]
         assert uow.updates.for_inbound(inbound_id) == []
-    assert _audit(services, "inbound_set_aside")[0].detail == {"by": COORDINATOR, "reason": "spam"}
+    (aside,) = audit_rows(services, "inbound_set_aside")
+    assert aside.detail == {"by": COORDINATOR, "reason": "spam"}
 
 
 def test_a_held_update_is_released_by_the_coordinator(services: Services, clock: SetClock) -> None:
@@ -204,7 +176,7 @@ def test_a_held_update_is_released_by_the_coordinator(services: Services, clock:
     )
     with services.uow_factory() as uow:
         assert not uow.updates.get(held.id).held  # type: ignore[arg-type, union-attr]
-    assert _audit(services, "update_released")[0].detail["by"] == COORDINATOR
+    assert audit_rows(services, "update_released")[0].detail["by"] == COORDINATOR
 
 
 def test_a_failed_email_is_sent_again(services: Services, clock: SetClock) -> None:
@@ -235,6 +207,7 @@ def test_a_failed_email_is_sent_again(services: Services, clock: SetClock) -> No
     with services.uow_factory() as uow:
         again = uow.outbox.get(request.id)  # type: ignore[arg-type]
     assert again is not None and again.status is OutboxStatus.PENDING and again.attempts == 0
+    assert f"Sent again by {COORDINATOR}" in client.get("/outbox").get_data(as_text=True)
 
 
 def test_the_csv_export_neutralises_formula_cells(services: Services, clock: SetClock) -> None:

@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from scheduler.adapters.orm import AuditRow
 from scheduler.domain.schedule.outbox import OutboxMessage
 from scheduler.services.app import Services
 from scheduler.services.reminders import run_tick
@@ -64,3 +66,38 @@ def csrf_of(page: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found, "the page has no CSRF token"
     return found.group(1)
+
+
+def sign_in_link(services: Services) -> str:
+    with services.uow_factory() as uow:
+        emails = [m for m in uow.outbox.all() if m.kind == "sign_in_link"]
+    assert emails, "no sign-in email in the outbox"
+    found = re.search(re.escape(BASE_URL) + r"(/sign-in/\S+)", emails[-1].body_text)
+    assert found
+    return found.group(1)
+
+
+def ask_for_link(client: FlaskClient, address: str = COORDINATOR) -> int:
+    page = client.get("/sign-in")
+    answer = client.post(
+        "/sign-in", data={"csrf_token": csrf_of(page.get_data(as_text=True)), "email": address}
+    )
+    return answer.status_code
+
+
+def signed_in(services: Services, clock: SetClock) -> FlaskClient:
+    _, client = web_client(services, clock)
+    assert ask_for_link(client) == 200
+    path = sign_in_link(services)
+    confirm = client.get(path)
+    answer = client.post(path, data={"csrf_token": csrf_of(confirm.get_data(as_text=True))})
+    assert answer.status_code == 302
+    return client
+
+
+def audit_rows(services: Services, event: str) -> list[AuditRow]:
+    with services.uow_factory() as uow:
+        session = uow.session  # type: ignore[attr-defined]
+        rows = list(session.scalars(select(AuditRow).where(AuditRow.event == event)))
+        session.expunge_all()
+        return rows

@@ -141,7 +141,7 @@ class AuditRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
     event: Mapped[str] = mapped_column(String(100))
-    subject: Mapped[str] = mapped_column(String(500), default="")
+    subject: Mapped[str] = mapped_column(String(500), default="", index=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
@@ -226,6 +226,9 @@ class UpdateRow(Base):
     held_for_review: Mapped[bool] = mapped_column(Boolean, default=False)
     personal_data_kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    entered_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    entry_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    supersedes_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class AttachmentRow(Base):

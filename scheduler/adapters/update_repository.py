@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import AuditRow, PlanRow, ReplyRow, UpdateRow
 from scheduler.adapters.rows import insert_all
+from scheduler.domain.audit import AuditEntry
 from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.records import RecordedUpdate
 
@@ -20,26 +21,19 @@ class UpdateRepository:
         self.session = session
 
     def add_all(self, updates: Sequence[RecordedUpdate]) -> None:
-        rows = [
-            {
-                "inbound_id": u.inbound_id,
-                "plan_id": u.plan_id,
-                "ref": u.ref,
-                "status": u.status.value if u.status else None,
-                "text": u.text,
-                "received_at": u.received_at,
-                "sender": u.sender,
-                "lead_name": u.lead_name,
-                "meeting": u.meeting,
-                "unstructured": u.unstructured,
-                "private": u.private,
-                "held_for_review": u.held_for_review,
-                "personal_data_kinds": list(u.personal_data_kinds),
-                "released_at": u.released_at,
-            }
-            for u in updates
-        ]
-        insert_all(self.session, UpdateRow, rows)
+        insert_all(self.session, UpdateRow, [_to_row(u) for u in updates])
+
+    def add(self, update: RecordedUpdate) -> int:
+        row = UpdateRow(**_to_row(update))
+        self.session.add(row)
+        self.session.flush()
+        return row.id
+
+    def for_refs(self, plan_name: str, refs: Collection[str]) -> list[RecordedUpdate]:
+        if not refs:
+            return []
+        plan_id = select(PlanRow.id).where(PlanRow.name == plan_name).scalar_subquery()
+        return self._where(UpdateRow.plan_id == plan_id, UpdateRow.ref.in_(list(refs)))
 
     def latest_by_ref(
         self, plan_name: str, refs: Collection[str] | None = None
@@ -59,6 +53,13 @@ class UpdateRepository:
 
     def all(self) -> list[RecordedUpdate]:
         return self._where()
+
+    def newest(self, limit: int) -> list[RecordedUpdate]:
+        rows = self.session.scalars(select(UpdateRow).order_by(UpdateRow.id.desc()).limit(limit))
+        return [_to_record(row) for row in rows]
+
+    def held(self) -> list[RecordedUpdate]:
+        return self._where(UpdateRow.held_for_review.is_(True), UpdateRow.released_at.is_(None))
 
     def get(self, update_id: int) -> RecordedUpdate | None:
         row = self.session.get(UpdateRow, update_id)
@@ -83,10 +84,16 @@ class UpdateRepository:
         return [_to_record(row) for row in rows]
 
     def mark_released(self, update_id: int, now: datetime) -> None:
+        self._set(update_id, released_at=now)
+
+    def release_edited(self, update_id: int, text: str, now: datetime) -> None:
+        self._set(update_id, released_at=now, text=text)
+
+    def _set(self, update_id: int, **values: Any) -> None:
         self.session.execute(
             update(UpdateRow)
             .where(UpdateRow.id == update_id)
-            .values(released_at=now)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 
@@ -113,6 +120,28 @@ class UpdateRepository:
         return frozenset((m.isoformat(), a) for m, a in rows)
 
 
+def _to_row(u: RecordedUpdate) -> dict[str, Any]:
+    return {
+        "inbound_id": u.inbound_id,
+        "plan_id": u.plan_id,
+        "ref": u.ref,
+        "status": u.status.value if u.status else None,
+        "text": u.text,
+        "received_at": u.received_at,
+        "sender": u.sender,
+        "lead_name": u.lead_name,
+        "meeting": u.meeting,
+        "unstructured": u.unstructured,
+        "private": u.private,
+        "held_for_review": u.held_for_review,
+        "personal_data_kinds": list(u.personal_data_kinds),
+        "released_at": u.released_at,
+        "entered_by": u.entered_by,
+        "entry_reason": u.entry_reason,
+        "supersedes_id": u.supersedes_id,
+    }
+
+
 def _to_record(row: UpdateRow) -> RecordedUpdate:
     return RecordedUpdate(
         ref=row.ref,
@@ -130,6 +159,9 @@ def _to_record(row: UpdateRow) -> RecordedUpdate:
         personal_data_kinds=tuple(row.personal_data_kinds or ()),
         released_at=row.released_at,
         id=row.id,
+        entered_by=row.entered_by,
+        entry_reason=row.entry_reason,
+        supersedes_id=row.supersedes_id,
     )
 
 
@@ -141,3 +173,11 @@ class AuditRepository:
 
     def record(self, at: datetime, event: str, subject: str = "", **detail: Any) -> None:
         self.session.add(AuditRow(at=at, event=event, subject=subject, detail=detail))
+
+    def about(self, subjects: Collection[str]) -> list[AuditEntry]:
+        if not subjects:
+            return []
+        rows = self.session.scalars(
+            select(AuditRow).where(AuditRow.subject.in_(list(subjects))).order_by(AuditRow.id)
+        )
+        return [AuditEntry(row.at, row.event, row.subject, dict(row.detail)) for row in rows]

@@ -7,22 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.quarters import PriorityRag, count_statuses
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.services.app import Services
 from scheduler.services.preview import StatusReport, status_report
 
 MILESTONE_HORIZON_DAYS = 28
-
-
-@dataclass(frozen=True)
-class PriorityRag:
-    """A priority's actions counted by their latest status ("No update" where none)."""
-
-    ref: str
-    title: str
-    lead_name: str
-    counts: tuple[tuple[str, int], ...]
 
 
 @dataclass(frozen=True)
@@ -45,9 +35,6 @@ class YearView:
     today: date
 
 
-STATUS_ORDER = (*(s.value for s in Status), "No update")
-
-
 def year_at_a_glance(services: Services, now: datetime) -> YearView:
     config = services.config.current()
     today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
@@ -62,11 +49,7 @@ def year_at_a_glance(services: Services, now: datetime) -> YearView:
     due_soon: list[MilestoneDue] = []
     horizon = today + timedelta(days=MILESTONE_HORIZON_DAYS)
     for priority in plan.priorities:
-        counts = dict.fromkeys(STATUS_ORDER, 0)
         for action in priority.actions:
-            update = latest.get(action.ref)
-            status = update.status if update and update.status else None
-            counts[status.value if status else "No update"] += 1
             for milestone in action.milestones:
                 if (action.ref, milestone.label) in completed:
                     continue
@@ -77,9 +60,7 @@ def year_at_a_glance(services: Services, now: datetime) -> YearView:
                     overdue.append(item)
                 elif milestone.due <= horizon:
                     due_soon.append(item)
-        priorities.append(
-            PriorityRag(priority.ref, priority.title, priority.lead.name, tuple(counts.items()))
-        )
+        priorities.append(count_statuses(priority, latest))
     return YearView(
         plan_name=plan.name,
         meetings=tuple(config.meetings),

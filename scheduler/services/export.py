@@ -8,13 +8,14 @@ import io
 from collections.abc import Sequence
 
 from scheduler.domain.display_text import without_controls
+from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.services.app import Services
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 HEADER = (
     "id", "meeting", "ref", "status", "commentary", "lead", "sender", "received_at",
-    "private", "held",
+    "private", "held", "entered_by", "entry_reason", "supersedes",
 )  # fmt: skip
 
 
@@ -24,6 +25,26 @@ def neutralised(value: str) -> str:
     return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
 
 
+def update_cells(u: RecordedUpdate) -> tuple[str, ...]:
+    """One update as a row of text cells, each neutralised, in the order of `HEADER`."""
+    row: Sequence[object] = (
+        u.id,
+        u.meeting.isoformat() if u.meeting else "",
+        u.ref,
+        u.status.value if u.status else "",
+        u.text,
+        u.lead_name or "",
+        u.sender,
+        u.received_at.isoformat(),
+        "yes" if u.private else "",
+        "yes" if u.held else "",
+        u.entered_by or "",
+        u.entry_reason or "",
+        u.supersedes_id or "",
+    )
+    return tuple(neutralised(without_controls(str(cell))) for cell in row)
+
+
 def updates_csv(services: Services) -> str:
     """Every recorded update, oldest first, one row each."""
     with services.uow_factory() as uow:
@@ -31,18 +52,5 @@ def updates_csv(services: Services) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)
-    for u in updates:
-        row: Sequence[object] = (
-            u.id,
-            u.meeting.isoformat() if u.meeting else "",
-            u.ref,
-            u.status.value if u.status else "",
-            without_controls(u.text),
-            u.lead_name or "",
-            u.sender,
-            u.received_at.isoformat(),
-            "yes" if u.private else "",
-            "yes" if u.held else "",
-        )
-        writer.writerow([neutralised(str(cell)) for cell in row])
+    writer.writerows(update_cells(u) for u in updates)
     return out.getvalue()

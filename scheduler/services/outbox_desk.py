@@ -3,9 +3,10 @@ failed email again."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from scheduler.domain.audit import AuditEntry
 from scheduler.domain.errors import UserError
 from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus
 from scheduler.services.app import Services
@@ -18,6 +19,8 @@ class OutboxView:
     waiting: tuple[OutboxMessage, ...]
     failed: tuple[OutboxMessage, ...]
     sent: tuple[OutboxMessage, ...]  # the most recent, newest first
+    # Who sent an email again and when, by the email's key (from the audit log).
+    retries: dict[str, tuple[AuditEntry, ...]] = field(default_factory=dict)
 
 
 def outbox_view(services: Services) -> OutboxView:
@@ -25,8 +28,18 @@ def outbox_view(services: Services) -> OutboxView:
         waiting = uow.outbox.with_status(OutboxStatus.PENDING, OutboxStatus.SENDING)
         failed = uow.outbox.with_status(OutboxStatus.FAILED)
         sent = uow.outbox.with_status(OutboxStatus.SENT)
-    newest = sorted(sent, key=lambda m: (m.sent_at or m.scheduled_for, m.id or 0), reverse=True)
-    return OutboxView(tuple(waiting), tuple(failed), tuple(newest[:RECENT_SENT]))
+        newest = sorted(sent, key=lambda m: (m.sent_at or m.scheduled_for, m.id or 0))
+        shown = (*waiting, *failed, *newest[-RECENT_SENT:])
+        retried: dict[str, list[AuditEntry]] = {}
+        for entry in uow.audit.about([m.key for m in shown]):
+            if entry.event == "outbox_retry":
+                retried.setdefault(entry.subject, []).append(entry)
+    return OutboxView(
+        tuple(waiting),
+        tuple(failed),
+        tuple(reversed(newest[-RECENT_SENT:])),
+        {key: tuple(entries) for key, entries in retried.items()},
+    )
 
 
 def retry_failed(services: Services, message_id: int, by: str, now: datetime) -> OutboxMessage:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self
 
+from scheduler.domain.audit import AuditEntry
 from scheduler.domain.plan.loading import PlanLoadSummary
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.replies.records import (
@@ -232,7 +233,23 @@ class UpdateStore(Protocol):
         """
         ...
 
+    def add(self, update: RecordedUpdate) -> int:
+        """Record one update; its id."""
+        ...
+
     def all(self) -> list[RecordedUpdate]: ...
+
+    def newest(self, limit: int) -> list[RecordedUpdate]:
+        """The `limit` most recently recorded updates, newest first."""
+        ...
+
+    def held(self) -> list[RecordedUpdate]:
+        """Updates held for personal data and not released, oldest first."""
+        ...
+
+    def for_refs(self, plan_name: str, refs: Collection[str]) -> list[RecordedUpdate]:
+        """Every update on these refs in the plan, oldest first (an action's history)."""
+        ...
 
     def get(self, update_id: int) -> RecordedUpdate | None: ...
 
@@ -243,6 +260,10 @@ class UpdateStore(Protocol):
     def any_private_for(self, meeting: date) -> bool: ...
 
     def mark_released(self, update_id: int, now: datetime) -> None: ...
+
+    def release_edited(self, update_id: int, text: str, now: datetime) -> None:
+        """Released with `text` in place of its commentary (the personal data edited out)."""
+        ...
 
     def record_reply(self, meeting: date, address: str, now: datetime) -> None:
         """That the lead at `address` has replied for the meeting: what stops the chasers."""
@@ -273,6 +294,10 @@ class SignInLinkStore(Protocol):
 
 class AuditLog(Protocol):
     def record(self, at: datetime, event: str, subject: str = "", **detail: Any) -> None: ...
+
+    def about(self, subjects: Collection[str]) -> list[AuditEntry]:
+        """The entries about any of these subjects, oldest first."""
+        ...
 
 
 class UnitOfWork(Protocol):

@@ -64,11 +64,15 @@ def create_app(services: Services, clock: Clock) -> Flask:
 
     from scheduler.web.desk_pages import desk
     from scheduler.web.lead_pages import lead
+    from scheduler.web.plan_pages import plan
     from scheduler.web.sign_in_pages import sign_in
+    from scheduler.web.update_pages import update_desk
 
     app.register_blueprint(lead)
     app.register_blueprint(sign_in)
     app.register_blueprint(desk)
+    app.register_blueprint(update_desk)
+    app.register_blueprint(plan)
     return app
 
 
@@ -83,7 +87,8 @@ def _static(filename: str) -> Response:
 
 
 def _security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = _CONTENT_SECURITY_POLICY
+    # A page may set a stricter policy of its own (a pack's preview is sandboxed).
+    response.headers.setdefault("Content-Security-Policy", _CONTENT_SECURITY_POLICY)
     response.headers["X-Content-Type-Options"] = "nosniff"
     # Leads' links carry their key in the address: never pass it on to another site.
     response.headers["Referrer-Policy"] = "no-referrer"

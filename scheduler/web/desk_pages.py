@@ -10,9 +10,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,7 +18,6 @@ from flask import (
 )
 
 from scheduler.domain.errors import UserError
-from scheduler.services.app import Services
 from scheduler.services.desk import year_at_a_glance
 from scheduler.services.export import updates_csv
 from scheduler.services.outbox_desk import outbox_view, retry_failed
@@ -30,19 +27,13 @@ from scheduler.services.review_queue import (
     review_queue,
     set_aside,
 )
-from scheduler.services.updates import recorded_updates, release_update
+from scheduler.services.updates import newest_updates, recorded_updates, release_update
 from scheduler.web.guard import coordinator_required
+from scheduler.web.request_context import now as _now
+from scheduler.web.request_context import services as _services
+from scheduler.web.request_context import who as _who
 
 desk = Blueprint("desk", __name__)
-
-
-def _services() -> Services:
-    services: Services = current_app.config["CSP_SERVICES"]
-    return services
-
-
-def _now() -> Any:
-    return current_app.config["CSP_CLOCK"].now()
 
 
 @desk.get("/")
@@ -51,17 +42,24 @@ def year() -> Any:
     return render_template("desk_year.html", year=year_at_a_glance(_services(), _now()))
 
 
-def _who() -> str:
-    return str(g.coordinator)
-
-
 @desk.get("/review")
 @coordinator_required
 def review() -> Any:
-    services = _services()
     return render_template(
-        "desk_review.html",
-        messages=review_queue(services),
+        "desk_review.html", messages=review_queue(_services()), error=request.args.get("error")
+    )
+
+
+@desk.get("/review/<int:inbound_id>")
+@coordinator_required
+def review_message(inbound_id: int) -> Any:
+    services = _services()
+    message = next((m for m in review_queue(services) if m.id == inbound_id), None)
+    if message is None:
+        abort(404, f"message {inbound_id} is not waiting for review")
+    return render_template(
+        "desk_review_message.html",
+        m=message,
         choices=request_choices(services),
         error=request.args.get("error"),
     )
@@ -76,7 +74,7 @@ def attach(inbound_id: int) -> Any:
             _services(), inbound_id, lead_name, date.fromisoformat(meeting), _who(), _now()
         )
     except (UserError, ValueError) as problem:
-        return redirect(url_for("desk.review", error=str(problem)))
+        return redirect(url_for("desk.review_message", inbound_id=inbound_id, error=str(problem)))
     flash(f"Message {inbound_id} attached to {lead_name}'s request and recorded.")
     return redirect(url_for("desk.review"))
 
@@ -87,7 +85,7 @@ def put_aside(inbound_id: int) -> Any:
     try:
         set_aside(_services(), inbound_id, request.form.get("reason", ""), _who(), _now())
     except UserError as problem:
-        return redirect(url_for("desk.review", error=str(problem)))
+        return redirect(url_for("desk.review_message", inbound_id=inbound_id, error=str(problem)))
     flash(f"Message {inbound_id} set aside.")
     return redirect(url_for("desk.review"))
 
@@ -112,8 +110,7 @@ def release(update_id: int) -> Any:
 @desk.get("/updates")
 @coordinator_required
 def updates() -> Any:
-    recorded = recorded_updates(_services())
-    return render_template("desk_updates.html", updates=list(reversed(recorded))[:200])
+    return render_template("desk_updates.html", updates=newest_updates(_services(), 200))
 
 
 @desk.get("/updates.csv")

@@ -76,6 +76,11 @@ class RecordedUpdate:
     personal_data_kinds: tuple[str, ...] = ()
     released_at: datetime | None = None
     id: int | None = None
+    # Given to the coordinator (by phone, at a meeting) or correcting an earlier update:
+    # who entered it, why, and the update it corrects.
+    entered_by: str | None = None
+    entry_reason: str | None = None
+    supersedes_id: int | None = None
 
     @property
     def held(self) -> bool:
