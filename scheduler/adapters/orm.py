@@ -181,6 +181,7 @@ class OutboxRow(Base):
 
 
 Index("ix_outbox_claim", OutboxRow.status, OutboxRow.send_after)
+Index("ix_outbox_kind_meeting", OutboxRow.kind, OutboxRow.meeting)  # a meeting's pack, request
 
 
 class InboundRow(Base):
@@ -226,6 +227,9 @@ class UpdateRow(Base):
     held_for_review: Mapped[bool] = mapped_column(Boolean, default=False)
     personal_data_kinds: Mapped[list[Any]] = mapped_column(JSON, default=list)
     released_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+Index("ix_updates_meeting_received", UpdateRow.meeting, UpdateRow.received_at)
 
 
 class AttachmentRow(Base):

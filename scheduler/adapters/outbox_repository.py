@@ -20,6 +20,8 @@ from scheduler.domain.schedule.outbox import (
     Rendering,
 )
 
+# Keys per statement: well inside every database's limit on bound parameters.
+_KEYS_PER_QUESTION = 1000
 _TABLE = cast(Table, OutboxRow.__table__)  # a declarative class's table is a Table
 _C = _TABLE.c
 
@@ -36,6 +38,23 @@ class OutboxRepository:
 
     def keys(self) -> frozenset[str]:
         return frozenset(self.session.scalars(select(OutboxRow.key)))
+
+    def recorded_keys(self, keys: Collection[str]) -> frozenset[str]:
+        wanted = sorted(set(keys))
+        found: set[str] = set()
+        for start in range(0, len(wanted), _KEYS_PER_QUESTION):
+            chunk = wanted[start : start + _KEYS_PER_QUESTION]
+            # Counted first: in a quiet tick every key is held, and one number says so.
+            held = self.session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.key.in_(chunk))
+            )
+            if held == len(chunk):
+                found.update(chunk)
+            elif held:
+                found.update(
+                    self.session.scalars(select(OutboxRow.key).where(OutboxRow.key.in_(chunk)))
+                )
+        return frozenset(found)
 
     def add(self, message: OutboxMessage) -> bool:
         return insert_unless_exists(self.session, _to_row(message))
@@ -229,17 +248,32 @@ class OutboxRepository:
         )
         return [_to_record(row) for row in rows]
 
-    def meetings_sent(self, kind: NotificationKind) -> frozenset[date]:
-        return frozenset(
-            self.session.scalars(
-                select(OutboxRow.meeting)
-                .where(
-                    OutboxRow.kind == kind.value,
-                    OutboxRow.status == OutboxStatus.SENT.value,
-                    OutboxRow.meeting.is_not(None),
-                )
-                .distinct()
+    def meetings_sent(
+        self, kind: NotificationKind, among: Collection[date] | None = None
+    ) -> frozenset[date]:
+        query = (
+            select(OutboxRow.meeting)
+            .where(
+                OutboxRow.kind == kind.value,
+                OutboxRow.status == OutboxStatus.SENT.value,
+                OutboxRow.meeting.is_not(None),
             )
+            .distinct()
+        )
+        if among is not None:
+            query = query.where(OutboxRow.meeting.in_(list(among)))
+        return frozenset(self.session.scalars(query))
+
+    def first_rendered_at(self, kind: NotificationKind, meeting: date) -> datetime | None:
+        return self.session.scalar(
+            select(OutboxRow.created_at)
+            .where(
+                OutboxRow.kind == kind.value,
+                OutboxRow.meeting == meeting,
+                OutboxRow.raw.is_not(None),
+            )
+            .order_by(OutboxRow.id)
+            .limit(1)
         )
 
 

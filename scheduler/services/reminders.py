@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
@@ -12,6 +13,7 @@ from scheduler.domain.schedule.due import Recorded, SkippedNotification, due_not
 from scheduler.domain.schedule.meeting import meeting_starts
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.outbox import OutboxStatus, queued_message
+from scheduler.domain.schedule.recorded_needs import notifications_come_due, recorded_needs
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import Attachment
@@ -44,15 +46,14 @@ def run_tick(services: Services, now: datetime) -> TickReport:
     local_today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
     plan = config.plan_for(local_today)
     coordinator = config.coordinator_email(services.settings.coordinator_email)
+    come_due = notifications_come_due(
+        plan, config.meetings, config.policy, now, coordinator_email=coordinator
+    )
     with services.uow_factory() as uow:
-        result = due_notifications(
-            plan,
-            config.meetings,
-            config.policy,
-            recorded_state(uow, plan),
-            now,
-            coordinator_email=coordinator,
-        )
+        recorded = recorded_state(uow, plan, come_due)
+    result = due_notifications(
+        plan, config.meetings, config.policy, recorded, now, coordinator_email=coordinator
+    )
     skipped = _record_skipped(services, result.skipped, now)
     queued = 0
     for notification in result.due:
@@ -138,20 +139,29 @@ def _queue(
     return int(added)
 
 
-def recorded_state(uow: UnitOfWork, plan: Plan) -> Recorded:
-    """What the database says has happened, in the terms the rules use."""
+def recorded_state(uow: UnitOfWork, plan: Plan, come_due: Sequence[Notification]) -> Recorded:
+    """What the database says about the notifications whose time has come, in the terms the
+    rules use: which are recorded, and for the others only what their verdicts read. Each
+    question names the keys or meetings it is about, so none grows with the history."""
+    recorded = uow.outbox.recorded_keys([n.key for n in come_due])
+    needs = recorded_needs(n for n in come_due if n.key not in recorded)
     return Recorded(
-        sent_keys=uow.outbox.keys(),
-        replied=uow.updates.replied(),
-        completed_milestones=uow.plans.completed_milestones(plan.name),
-        late_update_meetings=late_update_meetings(uow),
+        sent_keys=recorded,
+        replied=uow.updates.replied(needs.replies_for) if needs.replies_for else frozenset(),
+        completed_milestones=uow.plans.completed_milestones(plan.name)
+        if needs.completed_milestones
+        else frozenset(),
+        late_update_meetings=late_update_meetings(uow, needs.late_updates_for),
     )
 
 
-def late_update_meetings(uow: UnitOfWork) -> frozenset[str]:
-    """Meetings with publishable updates recorded after their agenda pack was compiled."""
-    meetings = uow.outbox.meetings_sent(NotificationKind.AGENDA_PACK)
-    return frozenset(m.isoformat() for m in meetings if late_updates(uow, m))
+def late_update_meetings(uow: UnitOfWork, meetings: Collection[date]) -> frozenset[str]:
+    """Those of the meetings with publishable updates recorded after their agenda pack was
+    compiled and sent."""
+    if not meetings:
+        return frozenset()
+    sent = uow.outbox.meetings_sent(NotificationKind.AGENDA_PACK, among=meetings)
+    return frozenset(m.isoformat() for m in sent if late_updates(uow, m))
 
 
 def _pack_attachments(
