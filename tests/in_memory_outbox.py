@@ -165,6 +165,9 @@ class InMemoryOutbox:
         row = self._tx.get(self._table, message_id)
         return None if row is None else row.message
 
+    def message_id_of(self, key: str) -> str | None:
+        return next((m.message_id for m in self._messages() if m.key == key), None)
+
     def by_token(self, token: str) -> OutboxMessage | None:
         return self._newest(lambda m: m.token == token)
 

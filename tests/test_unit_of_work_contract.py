@@ -432,6 +432,14 @@ def test_the_outbox_says_which_of_some_keys_it_holds(uow_factory: UowFactory) ->
         assert uow.outbox.recorded_keys([]) == frozenset()
 
 
+def test_the_message_id_of_an_email_by_its_key(uow_factory: UowFactory) -> None:
+    _add(uow_factory, _message("request", message_id="<1@csp>"), _message("intent"))
+    with uow_factory() as uow:
+        assert uow.outbox.message_id_of("request") == "<1@csp>"
+        assert uow.outbox.message_id_of("intent") is None
+        assert uow.outbox.message_id_of("never") is None
+
+
 def test_when_the_first_rendered_email_of_a_kind_for_a_meeting_was_queued(
     uow_factory: UowFactory,
 ) -> None:

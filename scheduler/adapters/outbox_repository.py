@@ -191,6 +191,9 @@ class OutboxRepository:
         row = self.session.get(OutboxRow, message_id)
         return None if row is None else _to_record(row)
 
+    def message_id_of(self, key: str) -> str | None:
+        return self.session.scalar(select(OutboxRow.message_id).where(OutboxRow.key == key))
+
     def by_token(self, token: str) -> OutboxMessage | None:
         return self.with_tokens([token]).get(token)
 

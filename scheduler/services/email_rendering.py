@@ -17,6 +17,7 @@ from scheduler.domain.plan.model import Plan
 from scheduler.domain.replies.inbound import read_message
 from scheduler.domain.replies.progress import ActionUpdate
 from scheduler.domain.replies.records import RecordedUpdate
+from scheduler.domain.schedule.due import update_request_key
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.outbox import (
     AcknowledgementContext,
@@ -25,6 +26,7 @@ from scheduler.domain.schedule.outbox import (
     queued_message,
 )
 from scheduler.domain.schedule.purpose import reply_by
+from scheduler.domain.schedule.recipients import lead_email_key
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import (
@@ -179,11 +181,10 @@ def email_context(
         for ref in notification.refs
         if lists_actions and plan.action(ref) is not None
     )
-    action_texts = {action.ref: action.action for _, action in plan.actions()}
     milestones = tuple(
-        MilestoneLine(m, action_texts[m.action_ref])
+        MilestoneLine(m, action.action)
         for m in notification.milestones
-        if m.action_ref in action_texts
+        if (action := plan.action(m.action_ref)) is not None
     )
     meeting = next((m for m in config.meetings if m.date == notification.meeting), None)
     coordinator = config.people.coordinator
@@ -275,8 +276,6 @@ def _thread_for(uow: UnitOfWork, notification: Notification) -> tuple[str, ...]:
     """A chaser follows its update request in the lead's mailbox."""
     if notification.kind is not NotificationKind.UPDATE_CHASER or notification.meeting is None:
         return ()
-    requests = uow.outbox.for_meeting(NotificationKind.UPDATE_REQUEST, notification.meeting)
-    for request in requests:
-        if request.message_id and set(request.to) == set(notification.to):
-            return (request.message_id,)
-    return ()
+    request = update_request_key(notification.meeting, lead_email_key(notification.to[0]))
+    message_id = uow.outbox.message_id_of(request)
+    return (message_id,) if message_id else ()

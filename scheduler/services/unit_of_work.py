@@ -127,6 +127,10 @@ class OutboxStore(Protocol):
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
 
+    def message_id_of(self, key: str) -> str | None:
+        """The Message-ID of the email with this key, if there is one (reading nothing else)."""
+        ...
+
     def by_token(self, token: str) -> OutboxMessage | None: ...
 
     def with_tokens(self, tokens: Collection[str]) -> dict[str, OutboxMessage]:

@@ -167,6 +167,11 @@ def _schedule(
     return tuple(sorted(_merge_digests(notifications), key=_order))
 
 
+def update_request_key(meeting: date, lead_email: str) -> str:
+    """The update request's key, by which the meeting's chasers to the lead find it."""
+    return f"update_request/{meeting.isoformat()}/{lead_email}"
+
+
 def _reminder_day(calendar: WorkingCalendar, days_before: int) -> Callable[[date], date]:
     def day_of(due: date) -> date:
         return calendar.previous_working_day(due - timedelta(days=days_before))
@@ -196,7 +201,7 @@ def _meeting_notifications(
     for person in recipients:
         notifications.append(
             _meeting_notice(
-                f"update_request/{meeting.key}/{person.email}",
+                update_request_key(meeting.date, person.email),
                 _Kind.UPDATE_REQUEST,
                 days_before(policy.update_request_days_before),
                 meeting,
