@@ -23,7 +23,9 @@ before and after, and one line
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import secrets
 import statistics
 import sys
@@ -219,6 +221,7 @@ def main() -> None:
     parser.add_argument("--actions", type=int, default=6000)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
+    parser.add_argument("--profile", action="store_true", help="cProfile a quiet and a busy tick")
     args = parser.parse_args()
 
     with (
@@ -265,6 +268,14 @@ def main() -> None:
             quiet_s.append(timed(quiet))
             take_out_busy_moment()
             busy_s.append(timed(busy))
+        if args.profile:
+            for label, tick in (("quiet", quiet), ("busy", busy)):
+                if tick is busy:
+                    take_out_busy_moment()
+                profile = cProfile.Profile()
+                profile.runcall(tick)
+                print(f"\nprofile of a {label} tick:")
+                pstats.Stats(profile).sort_stats("cumulative").print_stats(45)
         engine.dispose()
         print(f"load average after:  {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         backend = "sqlite" if args.sqlite else "postgresql"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import JSON, String, Table, bindparam, cast, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from scheduler.domain.errors import WriteConflict
 
@@ -56,3 +58,14 @@ def insert_new_rows(
     )
     # Many parameter sets: SQLAlchemy sends them as few multi-row statements, compiled once.
     return {row_key: row_id for row_id, row_key in connection.execute(statement, list(rows))}
+
+
+def text_values(dialect_name: str, values: Sequence[str]) -> TableValuedAlias:
+    """`values` as a table of one column, `value`, bound as one JSON parameter: one
+    statement asks about thousands of keys without a parameter each, which would cost more
+    to send than to answer."""
+    as_json = bindparam(None, json.dumps(list(values)), type_=String)
+    if dialect_name == "postgresql":
+        elements = func.json_array_elements_text(cast(as_json, JSON))
+        return elements.table_valued("value").render_derived(name="given")
+    return func.json_each(as_json).table_valued("value").alias("given")

@@ -72,6 +72,14 @@ class Plan:
             for action in priority.actions:
                 yield priority, action
 
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Hashed once: the rules' schedule is cached by plan, and a tick asks for it twice."""
+        return hash((self.name, self.period_start, self.period_end, self.priorities, self.notes))
+
     def action(self, ref: str) -> Action | None:
         """The action with this ref, or None."""
         return self._actions_by_ref.get(ref)
