@@ -17,7 +17,6 @@ from scheduler.domain.plan.model import Plan
 from scheduler.domain.replies.inbound import read_message
 from scheduler.domain.replies.progress import ActionUpdate
 from scheduler.domain.replies.records import RecordedUpdate
-from scheduler.domain.schedule.due import update_request_key
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.outbox import (
     AcknowledgementContext,
@@ -26,7 +25,7 @@ from scheduler.domain.schedule.outbox import (
     queued_message,
 )
 from scheduler.domain.schedule.purpose import reply_by
-from scheduler.domain.schedule.recipients import lead_email_key
+from scheduler.domain.schedule.recipients import lead_email_key, update_request_key
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import (

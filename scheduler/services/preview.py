@@ -22,12 +22,15 @@ from scheduler.services.unit_of_work import UnitOfWork
 
 
 def subject_for(config: Configuration, templates_dir: Path) -> Callable[[Notification], str]:
-    """The real template's subject line for a notification, without touching a database."""
+    """The real template's subject line for a notification, without touching a database.
+
+    Its lookups are built once, for every notification it is asked about."""
+    meetings = {m.date: m for m in reversed(config.meetings)}  # the first of a date wins
+    coordinator = config.people.coordinator
+    actions = {a.ref: a for _, plan in config.plans for _, a in plan.actions()}
 
     def subject(n: Notification) -> str:
-        meeting = next((m for m in config.meetings if m.date == n.meeting), None)
-        coordinator = config.people.coordinator
-        actions = {a.ref: a for _, plan in config.plans for _, a in plan.actions()}
+        meeting = meetings.get(n.meeting) if n.meeting is not None else None
         ctx = EmailContext(
             notification=n,
             lead_name=n.lead_name or (coordinator.name if coordinator else ""),

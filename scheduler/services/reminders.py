@@ -9,11 +9,16 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
-from scheduler.domain.schedule.due import Recorded, SkippedNotification, due_notifications
+from scheduler.domain.schedule.due import (
+    Recorded,
+    SkippedNotification,
+    due_notifications,
+    notifications_come_due,
+)
 from scheduler.domain.schedule.meeting import meeting_starts
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.outbox import OutboxStatus, queued_message
-from scheduler.domain.schedule.recorded_needs import notifications_come_due, recorded_needs
+from scheduler.domain.schedule.recorded_needs import recorded_needs
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import Attachment

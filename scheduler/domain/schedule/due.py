@@ -9,10 +9,12 @@ simulation both call it; nothing here reads a clock or a database.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Action, Plan, Priority
@@ -20,7 +22,7 @@ from scheduler.domain.schedule.meeting import Meeting, meeting_starts
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.schedule.purpose import deadline_passed, meeting_passed, reply_by_passed
-from scheduler.domain.schedule.recipients import lead_email_key
+from scheduler.domain.schedule.recipients import lead_email_key, update_request_key
 from scheduler.domain.schedule.working_days import WorkingCalendar
 
 OVERDUE_CATCH_UP_DAYS = 14
@@ -87,6 +89,20 @@ def scheduled_notifications(
     return _schedule(plan, tuple(meetings), policy, _address(coordinator_email))
 
 
+def notifications_come_due(
+    plan: Plan,
+    meetings: Iterable[Meeting],
+    policy: Policy,
+    now: datetime,
+    *,
+    coordinator_email: str | None,
+) -> tuple[Notification, ...]:
+    """Every notification whose send_at is at or before `now`, recorded or not (a prefix of
+    the schedule, which is in send_at order)."""
+    schedule = scheduled_notifications(plan, meetings, policy, coordinator_email=coordinator_email)
+    return schedule[: bisect_right(schedule, now, key=attrgetter("send_at"))]
+
+
 def due_notifications(
     plan: Plan,
     meetings: Iterable[Meeting],
@@ -106,13 +122,10 @@ def due_notifications(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     meeting_list = tuple(meetings)
-    candidates = [
-        n
-        for n in scheduled_notifications(
-            plan, meeting_list, policy, coordinator_email=coordinator_email
-        )
-        if n.send_at <= now and n.key not in recorded.sent_keys
-    ]
+    come_due = notifications_come_due(
+        plan, meeting_list, policy, now, coordinator_email=coordinator_email
+    )
+    candidates = [n for n in come_due if n.key not in recorded.sent_keys]
     judge = _Judge(
         policy=policy,
         starts=meeting_starts(meeting_list),
@@ -120,7 +133,7 @@ def due_notifications(
         now=now,
         today=now.astimezone(ZoneInfo(policy.timezone)).date(),
         catch_up=timedelta(days=overdue_catch_up_days),
-        priority_of={action.ref: priority.ref for priority, action in plan.actions()},
+        priority_of=_priority_refs(plan),
     )
     due: list[Notification] = []
     skipped: list[SkippedNotification] = []
@@ -136,6 +149,11 @@ def due_notifications(
 
 
 # The schedule: every email the policy wants.
+
+
+@lru_cache(maxsize=8)
+def _priority_refs(plan: Plan) -> dict[str, str]:
+    return {action.ref: priority.ref for priority, action in plan.actions()}
 
 
 @lru_cache(maxsize=8)
@@ -165,11 +183,6 @@ def _schedule(
     cc = (coordinator,) if coordinator else ()
     notifications.extend(_digests(_Kind.OVERDUE_NOTICE, recipients, overdue_day, send_at, cc))
     return tuple(sorted(_merge_digests(notifications), key=_order))
-
-
-def update_request_key(meeting: date, lead_email: str) -> str:
-    """The update request's key, by which the meeting's chasers to the lead find it."""
-    return f"update_request/{meeting.isoformat()}/{lead_email}"
 
 
 def _reminder_day(calendar: WorkingCalendar, days_before: int) -> Callable[[date], date]:

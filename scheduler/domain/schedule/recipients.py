@@ -3,12 +3,20 @@ coordinator) the schedule has to leave out for want of an address."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from scheduler.domain.plan.model import Plan, Priority
 
 
 def lead_email_key(address: str) -> str:
     """The form of a lead's address used in keys and in Recorded.replied."""
     return address.strip().lower()
+
+
+def update_request_key(meeting: date, lead_email: str) -> str:
+    """The key of the meeting's update request to a lead (by `lead_email_key`), by which the
+    chasers that follow it find it."""
+    return f"update_request/{meeting.isoformat()}/{lead_email}"
 
 
 def leads_without_email(plan: Plan) -> tuple[Priority, ...]:

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from scheduler.domain.plan.model import Plan
-from scheduler.domain.schedule.due import scheduled_notifications
-from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import Notification, NotificationKind
-from scheduler.domain.schedule.policy import Policy
 
 _Kind = NotificationKind
 _READ_COMPLETED = (
@@ -38,22 +34,6 @@ class RecordedNeeds:
     replies_for: frozenset[date] = frozenset()
     late_updates_for: frozenset[date] = frozenset()
     completed_milestones: bool = False
-
-
-def notifications_come_due(
-    plan: Plan,
-    meetings: Iterable[Meeting],
-    policy: Policy,
-    now: datetime,
-    *,
-    coordinator_email: str | None,
-) -> tuple[Notification, ...]:
-    """Every notification whose send time is at or before `now`, recorded or not: the ones
-    `due_notifications` considers once their keys are known."""
-    schedule = scheduled_notifications(
-        plan, tuple(meetings), policy, coordinator_email=coordinator_email
-    )
-    return tuple(n for n in schedule if n.send_at <= now)
 
 
 def recorded_needs(unrecorded: Iterable[Notification]) -> RecordedNeeds:
