@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import OutboxRow
-from scheduler.adapters.rows import insert_all, insert_unless_exists, text_values
+from scheduler.adapters.rows import insert_all, insert_unless_taken, text_values
 from scheduler.domain.schedule.notification import MilestoneRef, NotificationKind
 from scheduler.domain.schedule.outbox import (
     AcknowledgementContext,
@@ -52,7 +52,7 @@ class OutboxRepository:
         return frozenset(wanted).difference(missing)
 
     def add(self, message: OutboxMessage) -> bool:
-        return insert_unless_exists(self.session, _to_row(message))
+        return insert_unless_taken(self._core(), _TABLE, _values(message))
 
     def add_new(self, *messages: OutboxMessage) -> None:
         insert_all(self.session, OutboxRow, [_values(m) for m in messages])
@@ -283,10 +283,6 @@ def _pending_again(reason: str, send_after: datetime) -> dict[str, Any]:
         "last_error": reason,
         "send_after": send_after,
     }
-
-
-def _to_row(message: OutboxMessage) -> OutboxRow:
-    return OutboxRow(**_values(message))
 
 
 def _values(message: OutboxMessage) -> dict[str, Any]:

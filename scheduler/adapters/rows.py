@@ -16,15 +16,12 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 from scheduler.domain.errors import WriteConflict
 
 
-def insert_unless_exists(session: Session, row: object) -> bool:
-    """Insert in a savepoint; False (and nothing changed) when a unique key already exists."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+def insert_unless_taken(connection: Connection, table: Table, values: dict[str, Any]) -> bool:
+    """Insert a row unless a unique key of it is taken already (no error, nothing changed);
+    whether it was inserted. One statement: no savepoint, so no extra round trips."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return connection.execute(statement, values).first() is not None
 
 
 def insert_all(session: Session, entity: type[Any], rows: Sequence[dict[str, Any]]) -> None:
