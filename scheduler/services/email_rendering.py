@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -73,8 +74,10 @@ def context_for(
     message: OutboxMessage,
     *,
     recorded: tuple[ActionUpdate, ...] = (),
+    latest_updates: Mapping[str, RecordedUpdate] | None = None,
 ) -> EmailContext:
-    """What the message's email needs from the database, read in the caller's transaction."""
+    """What the message's email needs from the database, read in the caller's transaction
+    (the newest update of each action from `latest_updates` when the caller read them)."""
     notification = message.notification()
     ack = message.acknowledgement
     ctx = email_context(
@@ -83,6 +86,7 @@ def context_for(
         uow,
         notification,
         recorded=recorded,
+        latest_updates=latest_updates,
         problems=ack.problems if ack else (),
         thread=(ack.thread if ack else ()) or _thread_for(uow, notification),
     )
@@ -170,10 +174,18 @@ def email_context(
     recorded: tuple[ActionUpdate, ...] = (),
     problems: tuple[str, ...] = (),
     thread: tuple[str, ...] = (),
+    latest_updates: Mapping[str, RecordedUpdate] | None = None,
 ) -> EmailContext:
-    """Everything a template needs for this notification, as of now."""
+    """Everything a template needs for this notification, as of now; the newest update of
+    each action is read here unless `latest_updates` holds them (for every ref listed)."""
     lists_actions = notification.kind in _LISTS_ACTIONS
-    latest = uow.updates.latest_by_ref(plan.name, notification.refs) if lists_actions else {}
+    latest: Mapping[str, RecordedUpdate] = {}
+    if lists_actions:
+        latest = (
+            uow.updates.latest_by_ref(plan.name, notification.refs)
+            if latest_updates is None
+            else latest_updates
+        )
     tz = ZoneInfo(config.policy.timezone)
     actions = tuple(
         _action_line(plan, ref, latest.get(ref), tz)
@@ -209,6 +221,15 @@ def email_context(
         thread=thread,
         held=held,
     )
+
+
+def latest_updates_for(
+    uow: UnitOfWork, plan: Plan, notifications: Collection[Notification]
+) -> dict[str, RecordedUpdate]:
+    """The newest update of every action these notifications' emails list, read at once for
+    a tick's emails rather than once for each."""
+    refs = {ref for n in notifications if n.kind in _LISTS_ACTIONS for ref in n.refs}
+    return uow.updates.latest_by_ref(plan.name, refs) if refs else {}
 
 
 def held_out_of_pack(uow: UnitOfWork, plan: Plan) -> tuple[RecordedUpdate, ...]:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.domain.schedule.due import (
     Recorded,
     SkippedNotification,
@@ -26,6 +27,7 @@ from scheduler.services.configuration import Configuration
 from scheduler.services.delivery import DeliveryReport, deliver_from
 from scheduler.services.email_rendering import (
     context_for,
+    latest_updates_for,
     new_outbox_message,
     render_queued,
     rendered,
@@ -60,12 +62,16 @@ def run_tick(services: Services, now: datetime) -> TickReport:
         plan, config.meetings, config.policy, recorded, now, coordinator_email=coordinator
     )
     skipped = _record_skipped(services, result.skipped, now)
+    latest: dict[str, RecordedUpdate] = {}
+    if result.due:
+        with services.uow_factory() as uow:
+            latest = latest_updates_for(uow, plan, result.due)
     queued = 0
     for notification in result.due:
         if services.sender.stopping.is_set():
             break
         try:
-            queued += _queue(services, config, plan, notification, now)
+            queued += _queue(services, config, plan, notification, now, latest)
         except Exception as exc:  # one bad email must not hold up the others
             log_event(
                 "render_failed",
@@ -121,14 +127,16 @@ def _queue(
     plan: Plan,
     notification: Notification,
     now: datetime,
+    latest_updates: Mapping[str, RecordedUpdate],
 ) -> int:
-    """Render one email and write it to the outbox in its own short transaction."""
+    """Render one email and write it to the outbox in its own short transaction; the newest
+    update of each action it lists is in `latest_updates`, read once for the tick."""
     attachments: tuple[Attachment, ...] = ()
     if notification.kind in _WITH_PACK:  # built first: it reads the database itself
         attachments = _pack_attachments(services, config, notification, now)
     message = new_outbox_message(services, notification, now)
     with services.uow_factory() as uow:
-        ctx = context_for(config, plan, uow, message)
+        ctx = context_for(config, plan, uow, message, latest_updates=latest_updates)
     message = rendered(services, message, ctx, now, attachments=attachments)
     with services.uow_factory() as uow:  # a short write: SQLite's lock is held only for this
         added = uow.outbox.add(message)
