@@ -36,10 +36,12 @@ _KIND_ORDER = {kind: index for index, kind in enumerate(NotificationKind)}
 class Recorded:
     """What the database says, as far as the rules need it.
 
-    sent_keys: every outbox key already written (sent, failed or skipped);
+    sent_keys: the outbox keys already written (sent, failed or skipped): all of them, or at
+        least those of the notifications come due (`notifications_come_due`);
     replied: (meeting key, lead email in lower case) for leads who replied for that meeting;
     completed_milestones: (action ref, milestone label) reported complete;
     late_update_meetings: keys of meetings with updates recorded after their pack was sent.
+    The last three may hold only what the verdicts on the unrecorded ones read (`recorded_needs`).
     """
 
     sent_keys: frozenset[str] = frozenset()
