@@ -151,13 +151,30 @@ def _row(n: Notification, status: str, reason: str | None) -> dict[str, Any]:
     }
 
 
-def fill_history(services: Services) -> int:
-    """Write the year up to BUSY into the outbox, and the replies and updates of past meetings."""
+def earlier_year(row: dict[str, Any], years_ago: int) -> dict[str, Any]:
+    """The row as the same email of a year long gone would be (another key and dates); its
+    bytes cut short to spare the disk, as no tick reads them."""
+    back = timedelta(days=364 * years_ago)  # whole weeks: the same weekdays
+    moved = {**row, "key": f"{row['key']}/{years_ago}-years-ago"}
+    for column in ("meeting", "created_at", "scheduled_for", "send_after", "sent_at"):
+        moved[column] = row[column] - back if row[column] is not None else None
+    if row["raw"] is not None:
+        moved["raw"] = row["raw"][:500]
+    if row["token"] is not None:
+        moved["token"] = secrets.token_hex(10)
+        moved["message_id"] = f"<csp.{secrets.token_hex(16)}@example.org>"
+    return moved
+
+
+def fill_history(services: Services, years: int = 1) -> int:
+    """Write the year up to BUSY into the outbox (and `years` - 1 years before it), and the
+    replies and updates of this year's past meetings."""
     config = services.config.current()
     sync_configuration(services, config, YEAR_START)
     sent, skipped = year_until(services, BUSY)
     rows = [_row(n, "sent", None) for n in sent]
     rows += [_row(s.notification, "skipped", s.reason) for s in skipped]
+    rows += [earlier_year(row, k) for k in range(1, years) for row in rows]
     plan = config.plans[0][1]
     past = [m.date for m in config.meetings if m.starts_at() < BUSY]
     sessions = session_factory(make_engine(services.settings.database_url))
@@ -228,6 +245,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     parser.add_argument("--profile", action="store_true", help="cProfile a quiet and a busy tick")
+    parser.add_argument(
+        "--years", type=int, default=1, help="years of sent mail in the outbox (default 1)"
+    )
     args = parser.parse_args()
 
     with (
@@ -236,7 +256,7 @@ def main() -> None:
     ):
         config = write_large_config(Path(folder), args.actions)
         services = services_for(url, config, Path(folder) / "data")
-        history = fill_history(services)
+        history = fill_history(services, args.years)
         current = services.config.current()
         plan = current.plans[0][1]
         engine = make_engine(url)
