@@ -46,6 +46,7 @@ def unknown_key_message(key: str, what: str, known: Iterable[str]) -> str:
 # libyaml's parser when PyYAML was built with it: several times faster on a large plan, and
 # its nodes carry the same line marks. Its error messages are worded differently, so a text
 # it refuses is parsed again by the pure-Python parser to say what is wrong.
+_STR_TAG = "tag:yaml.org,2002:str"
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -73,6 +74,8 @@ def _construct(node: Node, source: str, scalars: SafeConstructor) -> Any:
         items.item_lines = [child.start_mark.line + 1 for child in node.value]
         return items
     assert isinstance(node, ScalarNode)
+    if node.tag == _STR_TAG:  # most of a plan: text is its own value
+        return node.value
     try:  # resolve the scalar as safe_load would (int, date, bool, str)
         return scalars.construct_object(node, deep=True)
     except (ValueError, yaml.YAMLError) as exc:

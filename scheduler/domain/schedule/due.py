@@ -14,15 +14,26 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, not_
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.plan.model import Action, Plan, Priority
+from scheduler.domain.plan.model import Plan
 from scheduler.domain.schedule.meeting import Meeting, meeting_starts
-from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
+from scheduler.domain.schedule.notification import (
+    MilestoneRef,
+    Notification,
+    NotificationKind,
+    ordered_milestones,
+)
 from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.schedule.purpose import deadline_passed, meeting_passed, reply_by_passed
-from scheduler.domain.schedule.recipients import lead_email_key, update_request_key
+from scheduler.domain.schedule.recipients import (
+    Recipient,
+    email_recipients,
+    lead_email_key,
+    update_request_key,
+)
 from scheduler.domain.schedule.working_days import WorkingCalendar
 
 OVERDUE_CATCH_UP_DAYS = 14
@@ -64,20 +75,6 @@ class DueResult:
 
     due: tuple[Notification, ...]
     skipped: tuple[SkippedNotification, ...]
-
-
-@dataclass(frozen=True)
-class _Recipient:
-    """A priority lead as an email recipient: one person may lead several priorities."""
-
-    email: str  # lower case: the identity in keys and in Recorded.replied
-    address: str  # as written in the plan: what the email is sent to
-    name: str
-    priorities: tuple[Priority, ...]
-
-    @property
-    def actions(self) -> tuple[Action, ...]:
-        return tuple(action for priority in self.priorities for action in priority.actions)
 
 
 def scheduled_notifications(
@@ -127,7 +124,9 @@ def due_notifications(
     come_due = notifications_come_due(
         plan, meeting_list, policy, now, coordinator_email=coordinator_email
     )
-    candidates = [n for n in come_due if n.key not in recorded.sent_keys]
+    # Filtered in C, by the schedule's keys: the simulation asks this at every send time.
+    keys = _schedule_keys(plan, meeting_list, policy, _address(coordinator_email))
+    candidates = list(compress(come_due, map(not_, map(recorded.sent_keys.__contains__, keys))))
     judge = _Judge(
         policy=policy,
         starts=meeting_starts(meeting_list),
@@ -154,6 +153,13 @@ def due_notifications(
 
 
 @lru_cache(maxsize=8)
+def _schedule_keys(
+    plan: Plan, meetings: tuple[Meeting, ...], policy: Policy, coordinator: str | None
+) -> tuple[str, ...]:
+    return tuple(n.key for n in _schedule(plan, meetings, policy, coordinator))
+
+
+@lru_cache(maxsize=8)
 def _priority_refs(plan: Plan) -> dict[str, str]:
     return {action.ref: priority.ref for priority, action in plan.actions()}
 
@@ -169,7 +175,7 @@ def _schedule(
     def send_at(day: date) -> datetime:
         return datetime.combine(day, policy.send_time, tzinfo=zone)
 
-    recipients = _recipients(plan)
+    recipients = email_recipients(plan)
     notifications: list[Notification] = []
     for meeting in meetings:
         notifications.extend(
@@ -203,7 +209,7 @@ def _overdue_day(calendar: WorkingCalendar, days_after: int) -> Callable[[date],
 
 def _meeting_notifications(
     meeting: Meeting,
-    recipients: Sequence[_Recipient],
+    recipients: Sequence[Recipient],
     policy: Policy,
     calendar: WorkingCalendar,
     send_at: Callable[[date], datetime],
@@ -256,7 +262,7 @@ def _meeting_notifications(
 
 
 def _meeting_notice(
-    key: str, kind: NotificationKind, send_at: datetime, meeting: Meeting, person: _Recipient
+    key: str, kind: NotificationKind, send_at: datetime, meeting: Meeting, person: Recipient
 ) -> Notification:
     """An update request or chaser: all of one lead's actions, across their priorities."""
     actions = person.actions
@@ -279,7 +285,7 @@ def _meeting_notice(
 
 def _digests(
     kind: NotificationKind,
-    recipients: Sequence[_Recipient],
+    recipients: Sequence[Recipient],
     day_of: Callable[[date], date],
     send_at: Callable[[date], datetime],
     cc: tuple[str, ...],
@@ -302,13 +308,13 @@ def _digests(
 
 def _digest(
     kind: NotificationKind,
-    person: _Recipient,
+    person: Recipient,
     day: date,
     milestones: Iterable[MilestoneRef],
     send_at: datetime,
     cc: tuple[str, ...],
 ) -> Notification:
-    ordered = _ordered_milestones(milestones)
+    ordered = ordered_milestones(milestones)
     priority_of = {a.ref: p.ref for p in person.priorities for a in p.actions}
     return Notification(
         key=f"{kind.value}/{day.isoformat()}/{person.email}",
@@ -331,7 +337,7 @@ def _merge_digests(notifications: Iterable[Notification]) -> list[Notification]:
         if earlier is None:
             merged[notification.key] = notification
             continue
-        milestones = _ordered_milestones({*earlier.milestones, *notification.milestones})
+        milestones = ordered_milestones({*earlier.milestones, *notification.milestones})
         merged[notification.key] = replace(
             earlier,
             milestones=milestones,
@@ -339,22 +345,6 @@ def _merge_digests(notifications: Iterable[Notification]) -> list[Notification]:
             priority_refs=_unique([*earlier.priority_refs, *notification.priority_refs]),
         )
     return list(merged.values())
-
-
-def _recipients(plan: Plan) -> list[_Recipient]:
-    """Priority leads with an email address, one per address, in plan order."""
-    by_email: dict[str, _Recipient] = {}
-    for priority in plan.priorities:
-        address = (priority.lead.email or "").strip()
-        if not address:
-            continue
-        email = lead_email_key(address)
-        known = by_email.get(email)
-        if known is None:
-            by_email[email] = _Recipient(email, address, priority.lead.name, (priority,))
-        else:
-            by_email[email] = replace(known, priorities=(*known.priorities, priority))
-    return list(by_email.values())
 
 
 # Usefulness at `now`.
@@ -479,15 +469,6 @@ def _drop_superseded(
 
 def _order(n: Notification) -> tuple[datetime, int, str]:
     return (n.send_at, _KIND_ORDER[n.kind], n.key)
-
-
-def _ordered_milestones(milestones: Iterable[MilestoneRef]) -> tuple[MilestoneRef, ...]:
-    return tuple(sorted(milestones, key=lambda m: (m.due, _ref_sort_key(m.action_ref), m.label)))
-
-
-def _ref_sort_key(ref: str) -> tuple[tuple[int, int, str], ...]:
-    """3.1.10 after 3.1.9; a non-numeric part after the numeric ones."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in ref.split("."))
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
