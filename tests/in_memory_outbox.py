@@ -27,6 +27,9 @@ class InMemoryOutbox:
     def has_key(self, key: str) -> bool:
         return any(m.key == key for m in self._messages())
 
+    def recorded_keys(self, keys: Collection[str]) -> frozenset[str]:
+        return self.keys() & set(keys)
+
     def add(self, message: OutboxMessage) -> bool:
         row = OutboxRow(_stored(message))
         if self._tx.clashes(self._table, row):
@@ -165,6 +168,9 @@ class InMemoryOutbox:
         row = self._tx.get(self._table, message_id)
         return None if row is None else row.message
 
+    def message_id_of(self, key: str) -> str | None:
+        return next((m.message_id for m in self._messages() if m.key == key), None)
+
     def by_token(self, token: str) -> OutboxMessage | None:
         return self._newest(lambda m: m.token == token)
 
@@ -195,11 +201,26 @@ class InMemoryOutbox:
     def for_meeting(self, kind: NotificationKind, meeting: date) -> list[OutboxMessage]:
         return [m for m in self._messages() if m.kind == kind and m.meeting == meeting]
 
-    def meetings_sent(self, kind: NotificationKind) -> frozenset[date]:
+    def meetings_sent(
+        self, kind: NotificationKind, among: Collection[date] | None = None
+    ) -> frozenset[date]:
         return frozenset(
             m.meeting
             for m in self._messages()
-            if m.kind == kind and m.status == OutboxStatus.SENT and m.meeting is not None
+            if m.kind == kind
+            and m.status == OutboxStatus.SENT
+            and m.meeting is not None
+            and (among is None or m.meeting in among)
+        )
+
+    def first_rendered_at(self, kind: NotificationKind, meeting: date) -> datetime | None:
+        return next(
+            (
+                m.created_at
+                for m in self._messages()
+                if m.kind == kind and m.meeting == meeting and m.rendering is not None
+            ),
+            None,
         )
 
 

@@ -263,8 +263,8 @@ class InMemoryUpdates:
     def for_inbound(self, inbound_id: int) -> list[RecordedUpdate]:
         return [u for u in self._all() if u.inbound_id == inbound_id]
 
-    def received_after(self, when: datetime) -> list[RecordedUpdate]:
-        return [u for u in self._all() if u.received_at > when]
+    def for_meeting_after(self, meeting: date, when: datetime) -> list[RecordedUpdate]:
+        return [u for u in self._all() if u.meeting == meeting and u.received_at > when]
 
     def any_private_for(self, meeting: date) -> bool:
         return any(u.meeting == meeting and u.private for u in self._all())
@@ -289,9 +289,11 @@ class InMemoryUpdates:
         for meeting, address in sorted(set(replies)):
             self.record_reply(meeting, address, now)
 
-    def replied(self) -> frozenset[tuple[str, str]]:
+    def replied(self, meetings: Collection[date] | None = None) -> frozenset[tuple[str, str]]:
         return frozenset(
-            (r.meeting.isoformat(), r.address) for _, r in self._tx.rows(self._db.replies)
+            (r.meeting.isoformat(), r.address)
+            for _, r in self._tx.rows(self._db.replies)
+            if meetings is None or r.meeting in meetings
         )
 
 

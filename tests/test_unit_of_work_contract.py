@@ -415,7 +415,46 @@ def test_the_meetings_an_email_kind_was_sent_for(uow_factory: UowFactory) -> Non
     with uow_factory() as uow:
         assert uow.outbox.meetings_sent(pack) == {MEETING}
         assert uow.outbox.meetings_sent(NotificationKind.UPDATE_REQUEST) == frozenset()
+        assert uow.outbox.meetings_sent(pack, among=[MEETING, date(2012, 6, 19)]) == {MEETING}
+        assert uow.outbox.meetings_sent(pack, among=[date(2012, 6, 19)]) == frozenset()
         assert uow.outbox.count_with_status(OutboxStatus.SENT, OutboxStatus.PENDING) == 2
+
+
+def test_the_outbox_says_which_of_some_keys_it_holds(uow_factory: UowFactory) -> None:
+    skipped = replace(_message("skipped", rendered=False), status=OutboxStatus.SKIPPED)
+    _add(uow_factory, _message("a"), _message("b"), skipped)
+    many = [f"never/{n}" for n in range(2500)]  # more than one statement's worth
+    with uow_factory() as uow:
+        assert uow.outbox.recorded_keys(["a", "skipped", "c"]) == {"a", "skipped"}
+        assert uow.outbox.recorded_keys(["a", "b"]) == {"a", "b"}
+        assert uow.outbox.recorded_keys([*many, "b", "a"]) == {"a", "b"}
+        assert uow.outbox.recorded_keys(many) == frozenset()
+        assert uow.outbox.recorded_keys([]) == frozenset()
+
+
+def test_the_message_id_of_an_email_by_its_key(uow_factory: UowFactory) -> None:
+    _add(uow_factory, _message("request", message_id="<1@csp>"), _message("intent"))
+    with uow_factory() as uow:
+        assert uow.outbox.message_id_of("request") == "<1@csp>"
+        assert uow.outbox.message_id_of("intent") is None
+        assert uow.outbox.message_id_of("never") is None
+
+
+def test_when_the_first_rendered_email_of_a_kind_for_a_meeting_was_queued(
+    uow_factory: UowFactory,
+) -> None:
+    pack = NotificationKind.AGENDA_PACK
+    later = NOW + timedelta(hours=2)
+    _add(
+        uow_factory,
+        _message("intent only", kind=pack, rendered=False),
+        replace(_message("rendered", kind=pack), created_at=later),
+        replace(_message("rendered again", kind=pack), created_at=later + timedelta(days=1)),
+    )
+    with uow_factory() as uow:
+        assert uow.outbox.first_rendered_at(pack, MEETING) == later
+        assert uow.outbox.first_rendered_at(pack, date(2012, 6, 19)) is None
+        assert uow.outbox.first_rendered_at(NotificationKind.AGENDA_ADDENDUM, MEETING) is None
 
 
 # Replies
@@ -618,6 +657,36 @@ def test_a_leads_reply_is_recorded_once_per_meeting(uow_factory: UowFactory) -> 
             (later.isoformat(), "lead@example.org"),
             (MEETING.isoformat(), "b@x.org"),
         }
+        assert uow.updates.replied([later, date(2013, 1, 1)]) == {
+            (later.isoformat(), "lead@example.org")
+        }
+        assert uow.updates.replied([]) == frozenset()
+
+
+def test_the_updates_for_a_meeting_recorded_after_a_moment(uow_factory: UowFactory) -> None:
+    other = date(2011, 12, 13)
+    with uow_factory() as uow:
+        uow.updates.add_all(
+            [
+                replace(_update("3.1.1", inbound_id=None, plan_id=None), received_at=NOW),
+                replace(_update("3.1.2", inbound_id=None, plan_id=None), received_at=NOW),
+                replace(
+                    _update("3.1.3", inbound_id=None, plan_id=None),
+                    received_at=NOW + timedelta(hours=1),
+                    meeting=other,
+                ),
+                replace(
+                    _update("3.1.4", inbound_id=None, plan_id=None),
+                    received_at=NOW - timedelta(hours=1),
+                ),
+            ]
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        after = uow.updates.for_meeting_after(MEETING, NOW - timedelta(minutes=1))
+        assert [u.ref for u in after] == ["3.1.1", "3.1.2"]
+        assert uow.updates.for_meeting_after(MEETING, NOW) == []
+        assert [u.ref for u in uow.updates.for_meeting_after(other, NOW)] == ["3.1.3"]
 
 
 # Plans

@@ -181,6 +181,7 @@ class OutboxRow(Base):
 
 
 Index("ix_outbox_claim", OutboxRow.status, OutboxRow.send_after)
+Index("ix_outbox_kind_meeting", OutboxRow.kind, OutboxRow.meeting)  # a meeting's pack, request
 
 
 class InboundRow(Base):
@@ -229,6 +230,9 @@ class UpdateRow(Base):
     entered_by: Mapped[str | None] = mapped_column(String(320), nullable=True)
     entry_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     supersedes_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+Index("ix_updates_meeting_received", UpdateRow.meeting, UpdateRow.received_at)
 
 
 class AttachmentRow(Base):

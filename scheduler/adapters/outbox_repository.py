@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import OutboxRow
-from scheduler.adapters.rows import insert_all, insert_unless_exists
+from scheduler.adapters.rows import insert_all, insert_unless_taken, text_values
 from scheduler.domain.schedule.notification import MilestoneRef, NotificationKind
 from scheduler.domain.schedule.outbox import (
     AcknowledgementContext,
@@ -20,6 +20,8 @@ from scheduler.domain.schedule.outbox import (
     Rendering,
 )
 
+# Keys per statement (bound as one parameter), so no statement grows without bound.
+_KEYS_PER_QUESTION = 10_000
 _TABLE = cast(Table, OutboxRow.__table__)  # a declarative class's table is a Table
 _C = _TABLE.c
 
@@ -40,8 +42,20 @@ class OutboxRepository:
     def has_key(self, key: str) -> bool:
         return self.session.scalar(select(OutboxRow.id).where(OutboxRow.key == key)) is not None
 
+    def recorded_keys(self, keys: Collection[str]) -> frozenset[str]:
+        wanted = sorted(set(keys))
+        missing: set[str] = set()
+        for start in range(0, len(wanted), _KEYS_PER_QUESTION):
+            given = text_values(
+                self.session.get_bind().dialect.name, wanted[start : start + _KEYS_PER_QUESTION]
+            )
+            # The keys not held come back, not those held: a quiet tick reads no rows.
+            held = select(OutboxRow.id).where(OutboxRow.key == given.c.value).exists()
+            missing.update(self.session.scalars(select(given.c.value).where(~held)))
+        return frozenset(wanted).difference(missing)
+
     def add(self, message: OutboxMessage) -> bool:
-        return insert_unless_exists(self.session, _to_row(message))
+        return insert_unless_taken(self._core(), _TABLE, _values(message))
 
     def add_new(self, *messages: OutboxMessage) -> None:
         insert_all(self.session, OutboxRow, [_values(m) for m in messages])
@@ -183,6 +197,9 @@ class OutboxRepository:
         row = self.session.get(OutboxRow, message_id)
         return None if row is None else _to_record(row)
 
+    def message_id_of(self, key: str) -> str | None:
+        return self.session.scalar(select(OutboxRow.message_id).where(OutboxRow.key == key))
+
     def by_token(self, token: str) -> OutboxMessage | None:
         return self.with_tokens([token]).get(token)
 
@@ -240,17 +257,32 @@ class OutboxRepository:
         )
         return [_to_record(row) for row in rows]
 
-    def meetings_sent(self, kind: NotificationKind) -> frozenset[date]:
-        return frozenset(
-            self.session.scalars(
-                select(OutboxRow.meeting)
-                .where(
-                    OutboxRow.kind == kind.value,
-                    OutboxRow.status == OutboxStatus.SENT.value,
-                    OutboxRow.meeting.is_not(None),
-                )
-                .distinct()
+    def meetings_sent(
+        self, kind: NotificationKind, among: Collection[date] | None = None
+    ) -> frozenset[date]:
+        query = (
+            select(OutboxRow.meeting)
+            .where(
+                OutboxRow.kind == kind.value,
+                OutboxRow.status == OutboxStatus.SENT.value,
+                OutboxRow.meeting.is_not(None),
             )
+            .distinct()
+        )
+        if among is not None:
+            query = query.where(OutboxRow.meeting.in_(list(among)))
+        return frozenset(self.session.scalars(query))
+
+    def first_rendered_at(self, kind: NotificationKind, meeting: date) -> datetime | None:
+        return self.session.scalar(
+            select(OutboxRow.created_at)
+            .where(
+                OutboxRow.kind == kind.value,
+                OutboxRow.meeting == meeting,
+                OutboxRow.raw.is_not(None),
+            )
+            .order_by(OutboxRow.id)
+            .limit(1)
         )
 
 
@@ -262,10 +294,6 @@ def _pending_again(reason: str, send_after: datetime) -> dict[str, Any]:
         "last_error": reason,
         "send_after": send_after,
     }
-
-
-def _to_row(message: OutboxMessage) -> OutboxRow:
-    return OutboxRow(**_values(message))
 
 
 def _values(message: OutboxMessage) -> dict[str, Any]:

@@ -68,8 +68,8 @@ class UpdateRepository:
     def for_inbound(self, inbound_id: int) -> list[RecordedUpdate]:
         return self._where(UpdateRow.inbound_id == inbound_id)
 
-    def received_after(self, when: datetime) -> list[RecordedUpdate]:
-        return self._where(UpdateRow.received_at > when)
+    def for_meeting_after(self, meeting: date, when: datetime) -> list[RecordedUpdate]:
+        return self._where(UpdateRow.meeting == meeting, UpdateRow.received_at > when)
 
     def any_private_for(self, meeting: date) -> bool:
         found = self.session.scalar(
@@ -115,8 +115,11 @@ class UpdateRepository:
             ReplyRow(meeting=m, address=a, first_received_at=now) for m, a in sorted(wanted)
         )
 
-    def replied(self) -> frozenset[tuple[str, str]]:
-        rows = self.session.execute(select(ReplyRow.meeting, ReplyRow.address))
+    def replied(self, meetings: Collection[date] | None = None) -> frozenset[tuple[str, str]]:
+        query = select(ReplyRow.meeting, ReplyRow.address)
+        if meetings is not None:
+            query = query.where(ReplyRow.meeting.in_(list(meetings)))
+        rows = self.session.execute(query)
         return frozenset((m.isoformat(), a) for m, a in rows)
 
 

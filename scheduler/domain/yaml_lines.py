@@ -7,6 +7,7 @@ from collections.abc import Collection, Iterable
 from typing import Any
 
 import yaml
+from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scheduler.domain.errors import ConfigError, LocatedError
@@ -46,14 +47,21 @@ def unknown_key_message(key: str, what: str, known: Iterable[str]) -> str:
     return f"unknown key {key!r} in {what} (expected one of: {', '.join(known)})"
 
 
-def _construct(node: Node, source: str) -> Any:
+# libyaml's parser when PyYAML was built with it: several times faster on a large plan, and
+# its nodes carry the same line marks. Its error messages are worded differently, so a text
+# it refuses is parsed again by the pure-Python parser to say what is wrong.
+_STR_TAG = "tag:yaml.org,2002:str"
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _construct(node: Node, source: str, scalars: SafeConstructor) -> Any:
     line = node.start_mark.line + 1
     if isinstance(node, MappingNode):
         mapping = LineDict()
         mapping.line = line
         mapping.key_lines = {}
         for key_node, value_node in node.value:
-            key = _construct(key_node, source)
+            key = _construct(key_node, source, scalars)
             if not isinstance(key, str | int | float | bool) and key is not None:
                 raise LocatedError(source, key_node.start_mark.line + 1, "a key must be plain text")
             key_text = str(key)
@@ -61,20 +69,22 @@ def _construct(node: Node, source: str) -> Any:
                 raise LocatedError(
                     source, key_node.start_mark.line + 1, f"key {key_text!r} appears twice"
                 )
-            mapping[key_text] = _construct(value_node, source)
+            mapping[key_text] = _construct(value_node, source, scalars)
             mapping.key_lines[key_text] = key_node.start_mark.line + 1
         return mapping
     if isinstance(node, SequenceNode):
-        items = LineList(_construct(child, source) for child in node.value)
+        items = LineList(_construct(child, source, scalars) for child in node.value)
         items.line = line
         items.item_lines = [child.start_mark.line + 1 for child in node.value]
         return items
     assert isinstance(node, ScalarNode)
+    if node.tag == _STR_TAG:  # most of a plan: text is its own value
+        return node.value
     if node.tag == _INT_TAG and node.style is None and _CLOCK_TIME.fullmatch(node.value):
         # YAML 1.1 reads a bare 10:00 as the base-60 number 600; everyone means a time.
         return node.value
     try:  # resolve the scalar as safe_load would (int, date, bool, str)
-        return yaml.SafeLoader("").construct_object(node, deep=True)
+        return scalars.construct_object(node, deep=True)
     except (ValueError, yaml.YAMLError) as exc:
         raise LocatedError(source, line, f"unreadable value: {exc}") from None
 
@@ -85,7 +95,7 @@ def load_yaml(text: str, source: str) -> Any:
     Raises LocatedError(source, line, ...) for syntax errors and duplicate keys.
     """
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -94,7 +104,18 @@ def load_yaml(text: str, source: str) -> Any:
         raise LocatedError(source, None, f"YAML error: {exc}") from None
     if node is None:
         return None
-    return _construct(node, source)
+    return _construct(node, source, SafeConstructor())
+
+
+def _compose(text: str) -> Node | None:
+    """The text's node tree; a YAMLError as the pure-Python parser words it."""
+    try:
+        node: Node | None = yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        if _FAST_LOADER is yaml.SafeLoader:
+            raise
+        node = yaml.compose(text, Loader=yaml.SafeLoader)  # raises, with its wording
+    return node
 
 
 def load_config_yaml(text: str, source: str) -> Any:

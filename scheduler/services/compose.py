@@ -386,8 +386,15 @@ def _load(env: Environment, templates_dir: Path, name: str) -> Any:
         raise ConfigError(source, exc.lineno, exc.message or "template syntax error") from None
 
 
+@lru_cache(maxsize=8)
+def _environment_of(templates_dir: Path) -> Environment:
+    """The templates folder's environment, its path resolved once (a simulated year renders
+    tens of thousands of subject lines)."""
+    return _environment(templates_dir.resolve())
+
+
 def _render(templates_dir: Path, name: str, values: Mapping[str, Any]) -> str:
-    env = _environment(templates_dir.resolve())
+    env = _environment_of(templates_dir)
     template = _load(env, templates_dir, name)
     try:
         rendered: str = template.render(values)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from email.message import EmailMessage
@@ -25,6 +26,7 @@ from scheduler.domain.schedule.outbox import (
     queued_message,
 )
 from scheduler.domain.schedule.purpose import reply_by
+from scheduler.domain.schedule.recipients import lead_email_key, update_request_key
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import (
@@ -73,8 +75,10 @@ def context_for(
     message: OutboxMessage,
     *,
     recorded: tuple[ActionUpdate, ...] = (),
+    latest_updates: Mapping[str, RecordedUpdate] | None = None,
 ) -> EmailContext:
-    """What the message's email needs from the database, read in the caller's transaction."""
+    """What the message's email needs from the database, read in the caller's transaction
+    (the newest update of each action from `latest_updates` when the caller read them)."""
     notification = message.notification()
     ack = message.acknowledgement
     ctx = email_context(
@@ -83,6 +87,7 @@ def context_for(
         uow,
         notification,
         recorded=recorded,
+        latest_updates=latest_updates,
         problems=ack.problems if ack else (),
         thread=(ack.thread if ack else ()) or _thread_for(uow, notification),
     )
@@ -191,21 +196,28 @@ def email_context(
     recorded: tuple[ActionUpdate, ...] = (),
     problems: tuple[str, ...] = (),
     thread: tuple[str, ...] = (),
+    latest_updates: Mapping[str, RecordedUpdate] | None = None,
 ) -> EmailContext:
-    """Everything a template needs for this notification, as of now."""
+    """Everything a template needs for this notification, as of now; the newest update of
+    each action is read here unless `latest_updates` holds them (for every ref listed)."""
     lists_actions = notification.kind in _LISTS_ACTIONS
-    latest = uow.updates.latest_by_ref(plan.name, notification.refs) if lists_actions else {}
+    latest: Mapping[str, RecordedUpdate] = {}
+    if lists_actions:
+        latest = (
+            uow.updates.latest_by_ref(plan.name, notification.refs)
+            if latest_updates is None
+            else latest_updates
+        )
     tz = ZoneInfo(config.policy.timezone)
     actions = tuple(
         _action_line(plan, ref, latest.get(ref), tz)
         for ref in notification.refs
         if lists_actions and plan.action(ref) is not None
     )
-    action_texts = {action.ref: action.action for _, action in plan.actions()}
     milestones = tuple(
-        MilestoneLine(m, action_texts[m.action_ref])
+        MilestoneLine(m, action.action)
         for m in notification.milestones
-        if m.action_ref in action_texts
+        if (action := plan.action(m.action_ref)) is not None
     )
     meeting = next((m for m in config.meetings if m.date == notification.meeting), None)
     coordinator = config.people.coordinator
@@ -231,6 +243,15 @@ def email_context(
         thread=thread,
         held=held,
     )
+
+
+def latest_updates_for(
+    uow: UnitOfWork, plan: Plan, notifications: Collection[Notification]
+) -> dict[str, RecordedUpdate]:
+    """The newest update of every action these notifications' emails list, read at once for
+    a tick's emails rather than once for each."""
+    refs = {ref for n in notifications if n.kind in _LISTS_ACTIONS for ref in n.refs}
+    return uow.updates.latest_by_ref(plan.name, refs) if refs else {}
 
 
 def held_out_of_pack(uow: UnitOfWork, plan: Plan) -> tuple[RecordedUpdate, ...]:
@@ -297,8 +318,6 @@ def _thread_for(uow: UnitOfWork, notification: Notification) -> tuple[str, ...]:
     """A chaser follows its update request in the lead's mailbox."""
     if notification.kind is not NotificationKind.UPDATE_CHASER or notification.meeting is None:
         return ()
-    requests = uow.outbox.for_meeting(NotificationKind.UPDATE_REQUEST, notification.meeting)
-    for request in requests:
-        if request.message_id and set(request.to) == set(notification.to):
-            return (request.message_id,)
-    return ()
+    request = update_request_key(notification.meeting, lead_email_key(notification.to[0]))
+    message_id = uow.outbox.message_id_of(request)
+    return (message_id,) if message_id else ()

@@ -11,10 +11,7 @@ from scheduler.services.unit_of_work import UnitOfWork
 
 def pack_compiled_at(uow: UnitOfWork, meeting: date) -> datetime | None:
     """When the pack emailed for the meeting was rendered (what it shows is as of then)."""
-    for message in uow.outbox.for_meeting(NotificationKind.AGENDA_PACK, meeting):
-        if message.rendering is not None:
-            return message.created_at
-    return None
+    return uow.outbox.first_rendered_at(NotificationKind.AGENDA_PACK, meeting)
 
 
 def late_updates(uow: UnitOfWork, meeting: date) -> list[RecordedUpdate]:
@@ -22,8 +19,4 @@ def late_updates(uow: UnitOfWork, meeting: date) -> list[RecordedUpdate]:
     compiled = pack_compiled_at(uow, meeting)
     if compiled is None:
         return []
-    return [
-        update
-        for update in uow.updates.received_after(compiled)
-        if update.meeting == meeting and update.publishable
-    ]
+    return [u for u in uow.updates.for_meeting_after(meeting, compiled) if u.publishable]

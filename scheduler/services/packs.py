@@ -100,7 +100,7 @@ def _replied_leads(uow: UnitOfWork, plan: Plan, meeting: date) -> frozenset[str]
     names = _lead_names_by_address(plan)
     return frozenset(
         names[address]
-        for key, address in uow.updates.replied()
+        for key, address in uow.updates.replied([meeting])
         if key == meeting.isoformat() and address in names
     )
 

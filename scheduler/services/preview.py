@@ -25,12 +25,15 @@ from scheduler.services.unit_of_work import UnitOfWork
 
 
 def subject_for(config: Configuration, templates_dir: Path) -> Callable[[Notification], str]:
-    """The real template's subject line for a notification, without touching a database."""
+    """The real template's subject line for a notification, without touching a database.
+
+    Its lookups are built once, for every notification it is asked about."""
+    meetings = {m.date: m for m in reversed(config.meetings)}  # the first of a date wins
+    coordinator = config.people.coordinator
+    actions = {a.ref: a for _, plan in config.plans for _, a in plan.actions()}
 
     def subject(n: Notification) -> str:
-        meeting = next((m for m in config.meetings if m.date == n.meeting), None)
-        coordinator = config.people.coordinator
-        actions = {a.ref: a for _, plan in config.plans for _, a in plan.actions()}
+        meeting = meetings.get(n.meeting) if n.meeting is not None else None
         ctx = EmailContext(
             notification=n,
             lead_name=n.lead_name or (coordinator.name if coordinator else ""),
@@ -192,7 +195,7 @@ def status_report(
 ) -> StatusReport:
     """The next meeting and who has replied for it, what is due in 14 days, what failed, and
     what waits for the coordinator: messages to review and updates held for personal data."""
-    from scheduler.services.reminders import recorded_state  # the daemon's wiring: on demand
+    from scheduler.services.reminders import everything_recorded  # the daemon's wiring: on demand
 
     tz = ZoneInfo(config.policy.timezone)
     today = now.astimezone(tz).date()
@@ -218,7 +221,7 @@ def status_report(
             start=now,
             end=horizon,
             coordinator_email=coordinator_email,
-            recorded=lambda each: recorded_state(uow, each),
+            recorded=lambda each: everything_recorded(uow, each),
         )
     ]
     milestones_soon = [

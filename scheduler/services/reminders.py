@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
-from scheduler.domain.schedule.due import Recorded, SkippedNotification, due_notifications
+from scheduler.domain.replies.records import RecordedUpdate
+from scheduler.domain.schedule.due import (
+    Recorded,
+    SkippedNotification,
+    due_notifications,
+    notifications_come_due,
+)
 from scheduler.domain.schedule.meeting import meeting_starts
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.outbox import OutboxStatus, queued_message
+from scheduler.domain.schedule.recorded_needs import recorded_needs
 from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import Attachment
@@ -20,6 +28,7 @@ from scheduler.services.coordinator_digest import queue_coordinator_digest
 from scheduler.services.delivery import DeliveryReport, deliver_from
 from scheduler.services.email_rendering import (
     context_for,
+    latest_updates_for,
     new_outbox_message,
     render_queued,
     rendered,
@@ -46,28 +55,41 @@ def run_tick(services: Services, now: datetime) -> TickReport:
     local_today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
     say_if_plan_year_over(services, config, local_today)
     coordinator = config.coordinator_email(services.settings.coordinator_email)
-    due: list[tuple[Plan, Notification]] = []
+    due: list[tuple[Plan, Notification, Mapping[str, RecordedUpdate]]] = []
     skipped = 0
     for running in config.running_plans(local_today, coordinator):  # last year's follow-up too
-        plan = running.plan
+        plan, tagged = running.plan, running.tagged_keys
+        come_due = notifications_come_due(
+            plan,
+            running.meetings,
+            config.policy,
+            now,
+            coordinator_email=coordinator,
+            tagged_keys=tagged,
+        )
         with services.uow_factory() as uow:
-            result = due_notifications(
-                plan,
-                running.meetings,
-                config.policy,
-                recorded_state(uow, plan),
-                now,
-                coordinator_email=coordinator,
-                tagged_keys=running.tagged_keys,
-            )
+            recorded = recorded_state(uow, plan, come_due)
+        result = due_notifications(
+            plan,
+            running.meetings,
+            config.policy,
+            recorded,
+            now,
+            coordinator_email=coordinator,
+            tagged_keys=tagged,
+        )
         skipped += _record_skipped(services, result.skipped, now)
-        due.extend((plan, notification) for notification in result.due)
+        latest: Mapping[str, RecordedUpdate] = {}
+        if result.due:
+            with services.uow_factory() as uow:
+                latest = latest_updates_for(uow, plan, result.due)
+        due.extend((plan, notification, latest) for notification in result.due)
     queued = 0
-    for plan, notification in due:
+    for plan, notification, latest in due:
         if services.sender.stopping.is_set():
             break
         try:
-            queued += _queue(services, config, plan, notification, now)
+            queued += _queue(services, config, plan, notification, now, latest)
         except Exception as exc:  # one bad email must not hold up the others
             log_event(
                 "render_failed",
@@ -124,14 +146,16 @@ def _queue(
     plan: Plan,
     notification: Notification,
     now: datetime,
+    latest_updates: Mapping[str, RecordedUpdate],
 ) -> int:
-    """Render one email and write it to the outbox in its own short transaction."""
+    """Render one email and write it to the outbox in its own short transaction; the newest
+    update of each action it lists is in `latest_updates`, read once for the tick."""
     attachments: tuple[Attachment, ...] = ()
     if notification.kind in _WITH_PACK:  # built first: it reads the database itself
         attachments = _pack_attachments(services, config, notification, now)
     message = new_outbox_message(services, notification, now)
     with services.uow_factory() as uow:
-        ctx = context_for(config, plan, uow, message)
+        ctx = context_for(config, plan, uow, message, latest_updates=latest_updates)
     message = rendered(services, message, ctx, now, attachments=attachments)
     with services.uow_factory() as uow:  # a short write: SQLite's lock is held only for this
         added = uow.outbox.add(message)
@@ -147,20 +171,42 @@ def _queue(
     return int(added)
 
 
-def recorded_state(uow: UnitOfWork, plan: Plan) -> Recorded:
-    """What the database says has happened, in the terms the rules use."""
+def recorded_state(uow: UnitOfWork, plan: Plan, come_due: Sequence[Notification]) -> Recorded:
+    """What the database says about the notifications whose time has come, in the terms the
+    rules use: which are recorded, and for the others only what their verdicts read. Each
+    question names the keys or meetings it is about, so none grows with the history."""
+    recorded = uow.outbox.recorded_keys([n.key for n in come_due])
+    needs = recorded_needs(n for n in come_due if n.key not in recorded)
+    return Recorded(
+        sent_keys=recorded,
+        replied=uow.updates.replied(needs.replies_for) if needs.replies_for else frozenset(),
+        completed_milestones=uow.plans.completed_milestones(plan.name)
+        if needs.completed_milestones
+        else frozenset(),
+        late_update_meetings=late_update_meetings(uow, needs.late_updates_for),
+    )
+
+
+def everything_recorded(uow: UnitOfWork, plan: Plan) -> Recorded:
+    """All the database holds about the plan, for a look ahead (`csp status`) rather than a
+    tick: it reads the whole history, once per command."""
     return Recorded(
         sent_keys=uow.outbox.keys(),
         replied=uow.updates.replied(),
         completed_milestones=uow.plans.completed_milestones(plan.name),
-        late_update_meetings=late_update_meetings(uow),
+        late_update_meetings=late_update_meetings(
+            uow, uow.outbox.meetings_sent(NotificationKind.AGENDA_PACK)
+        ),
     )
 
 
-def late_update_meetings(uow: UnitOfWork) -> frozenset[str]:
-    """Meetings with publishable updates recorded after their agenda pack was compiled."""
-    meetings = uow.outbox.meetings_sent(NotificationKind.AGENDA_PACK)
-    return frozenset(m.isoformat() for m in meetings if late_updates(uow, m))
+def late_update_meetings(uow: UnitOfWork, meetings: Collection[date]) -> frozenset[str]:
+    """Those of the meetings with publishable updates recorded after their agenda pack was
+    compiled and sent."""
+    if not meetings:
+        return frozenset()
+    sent = uow.outbox.meetings_sent(NotificationKind.AGENDA_PACK, among=meetings)
+    return frozenset(m.isoformat() for m in sent if late_updates(uow, m))
 
 
 def _pack_attachments(

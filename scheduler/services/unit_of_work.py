@@ -62,6 +62,11 @@ class OutboxStore(Protocol):
         """Whether an email with this key was ever queued or skipped."""
         ...
 
+    def recorded_keys(self, keys: Collection[str]) -> frozenset[str]:
+        """Those of `keys` the outbox holds (queued, sent, failed or skipped). What it reads
+        follows `keys`, not the outbox: a tick asks this, however long the history."""
+        ...
+
     def add(self, message: OutboxMessage) -> bool:
         """Insert unless the key exists (another tick or daemon got there first)."""
         ...
@@ -132,6 +137,10 @@ class OutboxStore(Protocol):
 
     def get(self, message_id: int) -> OutboxMessage | None: ...
 
+    def message_id_of(self, key: str) -> str | None:
+        """The Message-ID of the email with this key, if there is one (reading nothing else)."""
+        ...
+
     def by_token(self, token: str) -> OutboxMessage | None: ...
 
     def with_tokens(self, tokens: Collection[str]) -> dict[str, OutboxMessage]:
@@ -156,8 +165,15 @@ class OutboxStore(Protocol):
 
     def for_meeting(self, kind: NotificationKind, meeting: date) -> list[OutboxMessage]: ...
 
-    def meetings_sent(self, kind: NotificationKind) -> frozenset[date]:
-        """Meetings for which an email of `kind` has been sent."""
+    def meetings_sent(
+        self, kind: NotificationKind, among: Collection[date] | None = None
+    ) -> frozenset[date]:
+        """Meetings (of `among`, or all) for which an email of `kind` has been sent."""
+        ...
+
+    def first_rendered_at(self, kind: NotificationKind, meeting: date) -> datetime | None:
+        """When the first rendered email of `kind` for the meeting was queued (reading no
+        bodies): what an agenda pack shows is as of then."""
         ...
 
 
@@ -255,7 +271,9 @@ class UpdateStore(Protocol):
 
     def for_inbound(self, inbound_id: int) -> list[RecordedUpdate]: ...
 
-    def received_after(self, when: datetime) -> list[RecordedUpdate]: ...
+    def for_meeting_after(self, meeting: date, when: datetime) -> list[RecordedUpdate]:
+        """Updates for the meeting recorded after `when`, oldest first."""
+        ...
 
     def any_private_for(self, meeting: date) -> bool: ...
 
@@ -273,8 +291,8 @@ class UpdateStore(Protocol):
         """`record_reply` for each (meeting, address)."""
         ...
 
-    def replied(self) -> frozenset[tuple[str, str]]:
-        """(meeting ISO date, address key) of every reply recorded."""
+    def replied(self, meetings: Collection[date] | None = None) -> frozenset[tuple[str, str]]:
+        """(meeting ISO date, address key) of every reply recorded (for `meetings`, or all)."""
         ...
 
 

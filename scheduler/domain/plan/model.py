@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,26 @@ class Plan:
             for action in priority.actions:
                 yield priority, action
 
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Hashed once: the rules' schedule is cached by plan, and a tick asks for it twice."""
+        return hash((self.name, self.period_start, self.period_end, self.priorities, self.notes))
+
     def action(self, ref: str) -> Action | None:
         """The action with this ref, or None."""
+        return self._actions_by_ref.get(ref)
+
+    @cached_property
+    def _actions_by_ref(self) -> dict[str, Action]:
+        """Built once per plan: emails and the simulation look actions up by ref thousands
+        of times. The first action with a ref wins, as a search in plan order would find."""
+        by_ref: dict[str, Action] = {}
         for _, action in self.actions():
-            if action.ref == ref:
-                return action
-        return None
+            by_ref.setdefault(action.ref, action)
+        return by_ref
 
     def priority_of(self, action_ref: str) -> Priority | None:
         """The priority holding the action with this ref, or None."""

@@ -9,18 +9,31 @@ simulation both call it; nothing here reads a clock or a database.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from itertools import compress
+from operator import attrgetter, not_
 from zoneinfo import ZoneInfo
 
-from scheduler.domain.plan.model import Action, Plan, Priority
+from scheduler.domain.plan.model import Plan
 from scheduler.domain.schedule.meeting import Meeting, meeting_starts
-from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
+from scheduler.domain.schedule.notification import (
+    MilestoneRef,
+    Notification,
+    NotificationKind,
+    ordered_milestones,
+)
 from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.schedule.purpose import deadline_passed, meeting_passed, reply_by_passed
-from scheduler.domain.schedule.recipients import lead_email_key
+from scheduler.domain.schedule.recipients import (
+    Recipient,
+    email_recipients,
+    lead_email_key,
+    update_request_key,
+)
 from scheduler.domain.schedule.working_days import WorkingCalendar
 
 OVERDUE_CATCH_UP_DAYS = 14
@@ -34,10 +47,12 @@ _KIND_ORDER = {kind: index for index, kind in enumerate(NotificationKind)}
 class Recorded:
     """What the database says, as far as the rules need it.
 
-    sent_keys: every outbox key already written (sent, failed or skipped);
+    sent_keys: the outbox keys already written (sent, failed or skipped): all of them, or at
+        least those of the notifications come due (`notifications_come_due`);
     replied: (meeting key, lead email in lower case) for leads who replied for that meeting;
     completed_milestones: (action ref, milestone label) reported complete;
     late_update_meetings: keys of meetings with updates recorded after their pack was sent.
+    The last three may hold only what the verdicts on the unrecorded ones read (`recorded_needs`).
     """
 
     sent_keys: frozenset[str] = frozenset()
@@ -62,20 +77,6 @@ class DueResult:
     skipped: tuple[SkippedNotification, ...]
 
 
-@dataclass(frozen=True)
-class _Recipient:
-    """A priority lead as an email recipient: one person may lead several priorities."""
-
-    email: str  # lower case: the identity in keys and in Recorded.replied
-    address: str  # as written in the plan: what the email is sent to
-    name: str
-    priorities: tuple[Priority, ...]
-
-    @property
-    def actions(self) -> tuple[Action, ...]:
-        return tuple(action for priority in self.priorities for action in priority.actions)
-
-
 def scheduled_notifications(
     plan: Plan,
     meetings: Iterable[Meeting],
@@ -95,6 +96,23 @@ def scheduled_notifications(
         return schedule
     tag = f"/plan-{plan.period_start.isoformat()}"
     return tuple(replace(n, key=n.key + tag) if n.key in tagged_keys else n for n in schedule)
+
+
+def notifications_come_due(
+    plan: Plan,
+    meetings: Iterable[Meeting],
+    policy: Policy,
+    now: datetime,
+    *,
+    coordinator_email: str | None,
+    tagged_keys: frozenset[str] = frozenset(),
+) -> tuple[Notification, ...]:
+    """Every notification whose send_at is at or before `now`, recorded or not (a prefix of
+    the schedule, which is in send_at order)."""
+    schedule = scheduled_notifications(
+        plan, meetings, policy, coordinator_email=coordinator_email, tagged_keys=tagged_keys
+    )
+    return schedule[: bisect_right(schedule, now, key=attrgetter("send_at"))]
 
 
 def due_notifications(
@@ -117,13 +135,21 @@ def due_notifications(
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be a timezone-aware datetime")
     meeting_list = tuple(meetings)
-    candidates = [
-        n
-        for n in scheduled_notifications(
-            plan, meeting_list, policy, coordinator_email=coordinator_email, tagged_keys=tagged_keys
-        )
-        if n.send_at <= now and n.key not in recorded.sent_keys
-    ]
+    come_due = notifications_come_due(
+        plan,
+        meeting_list,
+        policy,
+        now,
+        coordinator_email=coordinator_email,
+        tagged_keys=tagged_keys,
+    )
+    # Filtered in C, by the schedule's keys: the simulation asks this at every send time.
+    keys = (
+        [n.key for n in come_due]  # some carry their plan: not the cached schedule's keys
+        if tagged_keys
+        else _schedule_keys(plan, meeting_list, policy, _address(coordinator_email))
+    )
+    candidates = list(compress(come_due, map(not_, map(recorded.sent_keys.__contains__, keys))))
     judge = _Judge(
         policy=policy,
         starts=meeting_starts(meeting_list),
@@ -131,7 +157,7 @@ def due_notifications(
         now=now,
         today=now.astimezone(ZoneInfo(policy.timezone)).date(),
         catch_up=timedelta(days=overdue_catch_up_days),
-        priority_of={action.ref: priority.ref for priority, action in plan.actions()},
+        priority_of=_priority_refs(plan),
     )
     due: list[Notification] = []
     skipped: list[SkippedNotification] = []
@@ -150,6 +176,18 @@ def due_notifications(
 
 
 @lru_cache(maxsize=8)
+def _schedule_keys(
+    plan: Plan, meetings: tuple[Meeting, ...], policy: Policy, coordinator: str | None
+) -> tuple[str, ...]:
+    return tuple(n.key for n in _schedule(plan, meetings, policy, coordinator))
+
+
+@lru_cache(maxsize=8)
+def _priority_refs(plan: Plan) -> dict[str, str]:
+    return {action.ref: priority.ref for priority, action in plan.actions()}
+
+
+@lru_cache(maxsize=8)
 def _schedule(
     plan: Plan, meetings: tuple[Meeting, ...], policy: Policy, coordinator: str | None
 ) -> tuple[Notification, ...]:
@@ -160,7 +198,7 @@ def _schedule(
     def send_at(day: date) -> datetime:
         return datetime.combine(day, policy.send_time, tzinfo=zone)
 
-    recipients = _recipients(plan)
+    recipients = email_recipients(plan)
     notifications: list[Notification] = []
     for meeting in meetings:
         notifications.extend(
@@ -194,7 +232,7 @@ def _overdue_day(calendar: WorkingCalendar, days_after: int) -> Callable[[date],
 
 def _meeting_notifications(
     meeting: Meeting,
-    recipients: Sequence[_Recipient],
+    recipients: Sequence[Recipient],
     policy: Policy,
     calendar: WorkingCalendar,
     send_at: Callable[[date], datetime],
@@ -207,7 +245,7 @@ def _meeting_notifications(
     for person in recipients:
         notifications.append(
             _meeting_notice(
-                f"update_request/{meeting.key}/{person.email}",
+                update_request_key(meeting.date, person.email),
                 _Kind.UPDATE_REQUEST,
                 days_before(policy.update_request_days_before),
                 meeting,
@@ -247,7 +285,7 @@ def _meeting_notifications(
 
 
 def _meeting_notice(
-    key: str, kind: NotificationKind, send_at: datetime, meeting: Meeting, person: _Recipient
+    key: str, kind: NotificationKind, send_at: datetime, meeting: Meeting, person: Recipient
 ) -> Notification:
     """An update request or chaser: all of one lead's actions, across their priorities."""
     actions = person.actions
@@ -270,7 +308,7 @@ def _meeting_notice(
 
 def _digests(
     kind: NotificationKind,
-    recipients: Sequence[_Recipient],
+    recipients: Sequence[Recipient],
     day_of: Callable[[date], date],
     send_at: Callable[[date], datetime],
     cc: tuple[str, ...],
@@ -293,13 +331,13 @@ def _digests(
 
 def _digest(
     kind: NotificationKind,
-    person: _Recipient,
+    person: Recipient,
     day: date,
     milestones: Iterable[MilestoneRef],
     send_at: datetime,
     cc: tuple[str, ...],
 ) -> Notification:
-    ordered = _ordered_milestones(milestones)
+    ordered = ordered_milestones(milestones)
     priority_of = {a.ref: p.ref for p in person.priorities for a in p.actions}
     return Notification(
         key=f"{kind.value}/{day.isoformat()}/{person.email}",
@@ -322,7 +360,7 @@ def _merge_digests(notifications: Iterable[Notification]) -> list[Notification]:
         if earlier is None:
             merged[notification.key] = notification
             continue
-        milestones = _ordered_milestones({*earlier.milestones, *notification.milestones})
+        milestones = ordered_milestones({*earlier.milestones, *notification.milestones})
         merged[notification.key] = replace(
             earlier,
             milestones=milestones,
@@ -330,22 +368,6 @@ def _merge_digests(notifications: Iterable[Notification]) -> list[Notification]:
             priority_refs=_unique([*earlier.priority_refs, *notification.priority_refs]),
         )
     return list(merged.values())
-
-
-def _recipients(plan: Plan) -> list[_Recipient]:
-    """Priority leads with an email address, one per address, in plan order."""
-    by_email: dict[str, _Recipient] = {}
-    for priority in plan.priorities:
-        address = (priority.lead.email or "").strip()
-        if not address:
-            continue
-        email = lead_email_key(address)
-        known = by_email.get(email)
-        if known is None:
-            by_email[email] = _Recipient(email, address, priority.lead.name, (priority,))
-        else:
-            by_email[email] = replace(known, priorities=(*known.priorities, priority))
-    return list(by_email.values())
 
 
 # Usefulness at `now`.
@@ -470,15 +492,6 @@ def _drop_superseded(
 
 def _order(n: Notification) -> tuple[datetime, int, str]:
     return (n.send_at, _KIND_ORDER[n.kind], n.key)
-
-
-def _ordered_milestones(milestones: Iterable[MilestoneRef]) -> tuple[MilestoneRef, ...]:
-    return tuple(sorted(milestones, key=lambda m: (m.due, _ref_sort_key(m.action_ref), m.label)))
-
-
-def _ref_sort_key(ref: str) -> tuple[tuple[int, int, str], ...]:
-    """3.1.10 after 3.1.9; a non-numeric part after the numeric ones."""
-    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in ref.split("."))
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -61,3 +62,13 @@ class Notification:
     refs: tuple[str, ...] = ()  # action refs concerned
     milestones: tuple[MilestoneRef, ...] = ()
     priority_refs: tuple[str, ...] = ()
+
+
+def ordered_milestones(milestones: Iterable[MilestoneRef]) -> tuple[MilestoneRef, ...]:
+    """By due date, then action ref (3.1.10 after 3.1.9), then label."""
+    return tuple(sorted(milestones, key=lambda m: (m.due, _ref_sort_key(m.action_ref), m.label)))
+
+
+def _ref_sort_key(ref: str) -> tuple[tuple[int, int, str], ...]:
+    """3.1.10 after 3.1.9; a non-numeric part after the numeric ones."""
+    return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in ref.split("."))

@@ -3,12 +3,51 @@ coordinator) the schedule has to leave out for want of an address."""
 
 from __future__ import annotations
 
-from scheduler.domain.plan.model import Plan, Priority
+from dataclasses import dataclass, replace
+from datetime import date
+
+from scheduler.domain.plan.model import Action, Plan, Priority
 
 
 def lead_email_key(address: str) -> str:
     """The form of a lead's address used in keys and in Recorded.replied."""
     return address.strip().lower()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A priority lead as an email recipient: one person may lead several priorities."""
+
+    email: str  # lower case: the identity in keys and in Recorded.replied
+    address: str  # as written in the plan: what the email is sent to
+    name: str
+    priorities: tuple[Priority, ...]
+
+    @property
+    def actions(self) -> tuple[Action, ...]:
+        return tuple(action for priority in self.priorities for action in priority.actions)
+
+
+def email_recipients(plan: Plan) -> list[Recipient]:
+    """Priority leads with an email address, one per address, in plan order."""
+    by_email: dict[str, Recipient] = {}
+    for priority in plan.priorities:
+        address = (priority.lead.email or "").strip()
+        if not address:
+            continue
+        email = lead_email_key(address)
+        known = by_email.get(email)
+        if known is None:
+            by_email[email] = Recipient(email, address, priority.lead.name, (priority,))
+        else:
+            by_email[email] = replace(known, priorities=(*known.priorities, priority))
+    return list(by_email.values())
+
+
+def update_request_key(meeting: date, lead_email: str) -> str:
+    """The key of the meeting's update request to a lead (by `lead_email_key`), by which the
+    chasers that follow it find it."""
+    return f"update_request/{meeting.isoformat()}/{lead_email}"
 
 
 def leads_without_email(plan: Plan) -> tuple[Priority, ...]:
