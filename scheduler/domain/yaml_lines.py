@@ -80,8 +80,9 @@ def _construct(node: Node, source: str, scalars: SafeConstructor) -> Any:
     assert isinstance(node, ScalarNode)
     if node.tag == _STR_TAG:  # most of a plan: text is its own value
         return node.value
-    if node.tag == _INT_TAG and node.style is None and _CLOCK_TIME.fullmatch(node.value):
-        # YAML 1.1 reads a bare 10:00 as the base-60 number 600; everyone means a time.
+    if node.tag == _INT_TAG and not node.style and _CLOCK_TIME.fullmatch(node.value):
+        # YAML 1.1 reads a bare 10:00 as the base-60 number 600; everyone means a time. (A
+        # plain scalar's style is None from the pure parser and "" from libyaml's.)
         return node.value
     try:  # resolve the scalar as safe_load would (int, date, bool, str)
         return scalars.construct_object(node, deep=True)
