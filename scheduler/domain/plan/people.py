@@ -264,3 +264,13 @@ def load_people(text: str, source: str) -> People:
     if reader.errors:
         raise min(reader.errors, key=lambda error: error.line or 0)
     return people
+
+
+def no_email_warning(name: str, people: People) -> str:
+    """A lead without an address: what that means, and the likely misspelling in people.yaml."""
+    message = (
+        f"lead {name} has no email in people.yaml: no update requests or reminders go to them"
+        " (the other leads' emails are sent)"
+    )
+    close = people.close_names(name)
+    return message + (f"; people.yaml has {close[0]!r}: is one misspelt?" if close else "")

@@ -18,7 +18,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from scheduler.domain.errors import LocatedError, PlanError
 from scheduler.domain.plan.model import Action, Lead, Milestone, Plan, Priority
-from scheduler.domain.plan.people import People, name_key
+from scheduler.domain.plan.people import People, name_key, no_email_warning
 from scheduler.domain.plan.review import is_unresolved
 from scheduler.domain.yaml_lines import (
     LineDict,
@@ -376,7 +376,7 @@ class _Reader:
             email = self.people.email_for(name)
             if email is None and name_key(name) not in self.leads_without_email:
                 self.leads_without_email.add(name_key(name))
-                self.warn(data.line_of("name"), _no_email_warning(name, self.people))
+                self.warn(data.line_of("name"), no_email_warning(name, self.people))
         return Lead(
             name=name,
             title=self.text(data, "title", f"{what} lead"),
@@ -449,16 +449,6 @@ class _Reader:
                 f"{what} milestone {label!r} due {due} is outside the plan period {start} to {end}",
             )
         return Milestone(label=label, due=due)
-
-
-def _no_email_warning(name: str, people: People) -> str:
-    """A lead without an address: what that means, and the likely misspelling in people.yaml."""
-    message = (
-        f"lead {name} has no email in people.yaml: no update requests or reminders go to them"
-        " (the other leads' emails are sent)"
-    )
-    close = people.close_names(name)
-    return message + (f"; people.yaml has {close[0]!r}: is one misspelt?" if close else "")
 
 
 def check_plan_yaml(

@@ -27,13 +27,12 @@ from scheduler.domain.schedule.notification import (
     ordered_milestones,
 )
 from scheduler.domain.schedule.policy import Policy
-from scheduler.domain.schedule.purpose import deadline_passed, meeting_passed, reply_by_passed
 from scheduler.domain.schedule.recipients import (
     Recipient,
     email_recipients,
-    lead_email_key,
     update_request_key,
 )
+from scheduler.domain.schedule.verdicts import Judge, unique
 from scheduler.domain.schedule.working_days import WorkingCalendar
 
 OVERDUE_CATCH_UP_DAYS = 14
@@ -94,8 +93,7 @@ def scheduled_notifications(
     schedule = _schedule(plan, tuple(meetings), policy, _address(coordinator_email))
     if not tagged_keys:
         return schedule
-    tag = f"/plan-{plan.period_start.isoformat()}"
-    return tuple(replace(n, key=n.key + tag) if n.key in tagged_keys else n for n in schedule)
+    return tuple(replace(n, key=_tagged(n.key, plan, tagged_keys)) for n in schedule)
 
 
 def notifications_come_due(
@@ -144,13 +142,9 @@ def due_notifications(
         tagged_keys=tagged_keys,
     )
     # Filtered in C, by the schedule's keys: the simulation asks this at every send time.
-    keys = (
-        [n.key for n in come_due]  # some carry their plan: not the cached schedule's keys
-        if tagged_keys
-        else _schedule_keys(plan, meeting_list, policy, _address(coordinator_email))
-    )
+    keys = _schedule_keys(plan, meeting_list, policy, _address(coordinator_email), tagged_keys)
     candidates = list(compress(come_due, map(not_, map(recorded.sent_keys.__contains__, keys))))
-    judge = _Judge(
+    judge = Judge(
         policy=policy,
         starts=meeting_starts(meeting_list),
         recorded=recorded,
@@ -177,9 +171,19 @@ def due_notifications(
 
 @lru_cache(maxsize=8)
 def _schedule_keys(
-    plan: Plan, meetings: tuple[Meeting, ...], policy: Policy, coordinator: str | None
+    plan: Plan,
+    meetings: tuple[Meeting, ...],
+    policy: Policy,
+    coordinator: str | None,
+    tagged_keys: frozenset[str],
 ) -> tuple[str, ...]:
-    return tuple(n.key for n in _schedule(plan, meetings, policy, coordinator))
+    schedule = _schedule(plan, meetings, policy, coordinator)
+    return tuple(_tagged(n.key, plan, tagged_keys) for n in schedule)
+
+
+def _tagged(key: str, plan: Plan, tagged_keys: frozenset[str]) -> str:
+    """A key another plan's email shares carries its plan."""
+    return f"{key}/plan-{plan.period_start.isoformat()}" if key in tagged_keys else key
 
 
 @lru_cache(maxsize=8)
@@ -346,9 +350,9 @@ def _digest(
         to=(person.address,),
         cc=cc,
         lead_name=person.name,
-        refs=_unique(m.action_ref for m in ordered),
+        refs=unique(m.action_ref for m in ordered),
         milestones=ordered,
-        priority_refs=_unique(priority_of[m.action_ref] for m in ordered),
+        priority_refs=unique(priority_of[m.action_ref] for m in ordered),
     )
 
 
@@ -364,96 +368,14 @@ def _merge_digests(notifications: Iterable[Notification]) -> list[Notification]:
         merged[notification.key] = replace(
             earlier,
             milestones=milestones,
-            refs=_unique([*earlier.refs, *notification.refs]),
-            priority_refs=_unique([*earlier.priority_refs, *notification.priority_refs]),
+            refs=unique([*earlier.refs, *notification.refs]),
+            priority_refs=unique([*earlier.priority_refs, *notification.priority_refs]),
         )
     return list(merged.values())
 
 
-# Usefulness at `now`.
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    """Send `send` (the notification as it stands now), skip for `skip_reason`, or wait."""
-
-    send: Notification | None = None
-    skip_reason: str | None = None
-
-
-_WAIT = _Verdict()
-
-
-@dataclass(frozen=True, eq=False)
-class _Judge:
-    policy: Policy
-    starts: dict[date, datetime]
-    recorded: Recorded
-    now: datetime
-    today: date
-    catch_up: timedelta
-    priority_of: dict[str, str]
-
-    def verdict(self, n: Notification) -> _Verdict:
-        """Whether to send the notification (as it stands now), skip it for a reason, or wait."""
-        if n.kind in (_Kind.DEADLINE_REMINDER, _Kind.OVERDUE_NOTICE):
-            return self._milestone_verdict(n)
-        if n.meeting is None:
-            return _WAIT
-        passed = meeting_passed(n.meeting, self.now, self.starts)
-        if passed is not None:
-            if n.kind is _Kind.AGENDA_ADDENDUM and n.meeting.isoformat() not in self.late:
-                return _Verdict(skip_reason=f"{passed} with no late updates")
-            return _Verdict(skip_reason=passed)
-        if n.kind is _Kind.AGENDA_ADDENDUM:
-            return _Verdict(send=n) if n.meeting.isoformat() in self.late else _WAIT
-        if n.kind is _Kind.UPDATE_CHASER:
-            if self._replied(n):
-                return _Verdict(skip_reason="lead replied")
-            too_late = reply_by_passed(n.meeting, self.today, self.policy)
-            if too_late is not None:
-                return _Verdict(skip_reason=too_late)
-        if n.kind in (_Kind.UPDATE_REQUEST, _Kind.UPDATE_CHASER):
-            return _Verdict(send=replace(n, milestones=self._open(n.milestones)))
-        return _Verdict(send=n)
-
-    @property
-    def late(self) -> frozenset[str]:
-        return self.recorded.late_update_meetings
-
-    def _replied(self, n: Notification) -> bool:
-        assert n.meeting is not None
-        return (n.meeting.isoformat(), lead_email_key(n.to[0])) in self.recorded.replied
-
-    def _open(self, milestones: Iterable[MilestoneRef]) -> tuple[MilestoneRef, ...]:
-        done = self.recorded.completed_milestones
-        return tuple(m for m in milestones if (m.action_ref, m.label) not in done)
-
-    def _milestone_verdict(self, n: Notification) -> _Verdict:
-        if n.kind is _Kind.OVERDUE_NOTICE and self.now - n.send_at > self.catch_up:
-            days = self.catch_up.days
-            return _Verdict(skip_reason=f"more than {days} day{'' if days == 1 else 's'} late")
-        remaining = self._open(n.milestones)
-        if not remaining:
-            return _Verdict(skip_reason="milestone completed")
-        if n.kind is _Kind.DEADLINE_REMINDER:
-            passed = deadline_passed(remaining, self.today)
-            if passed is not None:
-                return _Verdict(skip_reason=passed)
-            remaining = tuple(m for m in remaining if m.due >= self.today)
-        return _Verdict(send=self.with_milestones(n, remaining))
-
-    def with_milestones(self, n: Notification, milestones: Sequence[MilestoneRef]) -> Notification:
-        return replace(
-            n,
-            milestones=tuple(milestones),
-            refs=_unique(m.action_ref for m in milestones),
-            priority_refs=_unique(self.priority_of.get(m.action_ref, "") for m in milestones),
-        )
-
-
 def _drop_superseded(
-    due: list[Notification], judge: _Judge
+    due: list[Notification], judge: Judge
 ) -> tuple[list[Notification], list[SkippedNotification]]:
     """After an outage, several emails about one thing may be due at once: send the newest.
 
@@ -492,10 +414,6 @@ def _drop_superseded(
 
 def _order(n: Notification) -> tuple[datetime, int, str]:
     return (n.send_at, _KIND_ORDER[n.kind], n.key)
-
-
-def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(values))
 
 
 def _address(value: str | None) -> str | None:
