@@ -75,12 +75,11 @@ def parse(ctx: CliContext, eml: Path, as_json: bool, sent: Path | None) -> None:
     Action refs are checked against the plans in the configuration folder.
     """
     from scheduler.domain.replies.reading import understand_message
-    from scheduler.services.configuration import read_configuration
+    from scheduler.services.configuration import action_refs
 
     raw = _read_bytes(eml)
     sent_text = _read_bytes(sent).decode("utf-8", "replace") if sent else None
-    config = read_configuration(ctx.settings.config_dir, default_timezone=ctx.settings.timezone)
-    known_refs = {action.ref for _, plan in config.plans for _, action in plan.actions()}
+    known_refs = action_refs(ctx.settings.config_dir)
     reading = understand_message(raw, sent_text=sent_text, known_refs=known_refs)
     if as_json:
         echo_json(reading.to_json())

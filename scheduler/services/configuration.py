@@ -19,7 +19,7 @@ from scheduler.domain.pack.settings import PackConfig, load_pack_config
 from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.plan.people import People, check_people, load_people
-from scheduler.domain.plan.yaml_file import check_plan_yaml
+from scheduler.domain.plan.yaml_file import check_plan_yaml, load_plan_yaml
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.meetings_yaml import parse_meetings
 from scheduler.domain.schedule.plan_years import (
@@ -125,6 +125,16 @@ def plan_files(config_dir: Path) -> list[Path]:
     return sorted((config_dir / "plans").glob("*.yaml")) + sorted(
         (config_dir / "plans").glob("*.yml")
     )
+
+
+def action_refs(config_dir: Path) -> frozenset[str]:
+    """Every action ref of the plans in the folder: all that reading a reply needs of the
+    configuration (`csp inbox parse`), without people, meetings or the holiday calendar."""
+    refs: set[str] = set()
+    for path in plan_files(config_dir):
+        plan = load_plan_yaml(read_text(path), str(path)).plan
+        refs.update(action.ref for _, action in plan.actions())
+    return frozenset(refs)
 
 
 def read_people(config_dir: Path) -> People:

@@ -14,13 +14,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-import holidays
-
 
 def country_calendar(
     country: str, subdivision: str | None = None, years: int | None = None
 ) -> Any | None:
     """The country's holiday calendar (a `holidays.HolidayBase`); None for an unknown code."""
+    import holidays  # loaded by the first question, not by every command that reads config
+
     try:
         found = _country_class(country)
     except (ImportError, AttributeError, OSError, TypeError, ValueError):
@@ -47,6 +47,8 @@ def _module_alone(name: str) -> ModuleType:
     loaded = sys.modules.get(name)
     if loaded is not None:
         return loaded
+    import holidays
+
     path = Path(holidays.__file__).parent / "countries" / f"{name.rsplit('.', 1)[1]}.py"
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
