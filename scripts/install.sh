@@ -11,20 +11,24 @@ SYSTEM_PACKAGES=(
   libharfbuzz-subset0  # WeasyPrint's fast font subsetting (else it falls back to fontTools)
   openssl              # self-signed certificates for TLS tests
   chromium             # the real browser the web app's journeys run in (never downloaded)
-  nodejs npm           # GOV.UK Frontend's CSS and JS, and axe-core, from the npm registry
 )
+# GOV.UK Frontend's CSS and JS, and axe-core, come from the npm registry. A machine with its own
+# Node.js (NodeSource's carries npm, and conflicts with Debian's npm) keeps it.
+NODE_PACKAGES=(nodejs npm)
 
 if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = "0" ]; then
   missing=()
   for pkg in "${SYSTEM_PACKAGES[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
+  command -v npm >/dev/null 2>&1 || missing+=("${NODE_PACKAGES[@]}")
   if [ "${#missing[@]}" -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
   fi
 else
-  echo "install: not root or no apt-get; install these yourself: ${SYSTEM_PACKAGES[*]}" >&2
+  echo "install: not root or no apt-get; install these yourself: ${SYSTEM_PACKAGES[*]}" \
+    "${NODE_PACKAGES[*]}" >&2
 fi
 
 PYTHON="${PYTHON:-python3}"
