@@ -129,6 +129,14 @@ class InMemoryOutbox:
             message_id, worker, status=OutboxStatus.FAILED, last_error=reason
         )
 
+    def retry_failed(self, message_id: int, now: datetime) -> bool:
+        row = self._tx.get(self._table, message_id)
+        if row is None or row.message.status != OutboxStatus.FAILED:
+            return False
+        message = replace(row.message, status=OutboxStatus.PENDING, send_after=utc(now), attempts=0)
+        self._tx.put(self._table, message_id, replace(row, message=message))
+        return True
+
     def mark_skipped(self, message_id: int, worker: str, reason: str) -> bool:
         return self._change_claimed(message_id, worker, status=OutboxStatus.SKIPPED, reason=reason)
 

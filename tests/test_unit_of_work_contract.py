@@ -329,6 +329,21 @@ def test_failed_and_skipped_messages_keep_the_reason(uow_factory: UowFactory) ->
     assert (skipped.status, skipped.reason) == (OutboxStatus.SKIPPED, "its meeting has passed")
 
 
+def test_only_a_failed_message_is_sent_again_and_then_as_if_new(uow_factory: UowFactory) -> None:
+    ids = _add(uow_factory, _message("refused"), _message("taken"))
+    _claim(uow_factory, "w1", NOW)
+    later = NOW + timedelta(days=2)
+    with uow_factory() as uow:
+        assert uow.outbox.mark_failed(ids["refused"], "w1", "550 no such user")
+        assert uow.outbox.mark_sent(ids["taken"], "w1", NOW)
+        assert uow.outbox.retry_failed(ids["refused"], later)
+        assert not uow.outbox.retry_failed(ids["taken"], later)
+        uow.commit()
+    again = _get(uow_factory, ids["refused"])
+    assert (again.status, again.send_after, again.attempts) == (OutboxStatus.PENDING, later, 0)
+    assert _get(uow_factory, ids["taken"]).status is OutboxStatus.SENT
+
+
 def test_a_worker_renews_only_the_claims_it_holds(uow_factory: UowFactory) -> None:
     ids = _add(uow_factory, _message("mine"), _message("theirs", at=NOW + timedelta(hours=1)))
     _claim(uow_factory, "w1", NOW, limit=1)
