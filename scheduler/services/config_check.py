@@ -11,6 +11,7 @@ from scheduler.domain.errors import LocatedError
 from scheduler.services.configuration import (
     Configuration,
     Finding,
+    Graded,
     error_finding,
     inspect_configuration,
     read_statistics,
@@ -20,16 +21,8 @@ from scheduler.settings import Settings
 
 
 @dataclass(frozen=True)
-class CheckReport:
+class CheckReport(Graded):
     findings: tuple[Finding, ...]
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.level == "error")
-
-    @property
-    def warnings(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.level == "warning")
 
     def as_json(self) -> dict[str, object]:
         return {

@@ -144,13 +144,10 @@ def read_people(config_dir: Path) -> People:
     return load_people(read_text(path), str(path))
 
 
-@dataclass(frozen=True)
-class Inspection:
-    """The configuration as far as it could be read, and every problem found on the way."""
+class Graded:
+    """Findings told apart by level: what stops the daemon, and what it can work with."""
 
-    configuration: Configuration | None
     findings: tuple[Finding, ...]
-    first_error: LocatedError | None = None  # as the reader raised it (a PlanError, ...)
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -159,6 +156,15 @@ class Inspection:
     @property
     def warnings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.level == "warning")
+
+
+@dataclass(frozen=True)
+class Inspection(Graded):
+    """The configuration as far as it could be read, and every problem found on the way."""
+
+    configuration: Configuration | None
+    findings: tuple[Finding, ...]
+    first_error: LocatedError | None = None  # as the reader raised it (a PlanError, ...)
 
 
 class _Findings:
