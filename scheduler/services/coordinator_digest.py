@@ -21,11 +21,10 @@ from scheduler.domain.schedule.coordinator_digest import (
     digest_items,
 )
 from scheduler.domain.schedule.outbox import OutboxStatus
-from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import EmailContext
 from scheduler.services.configuration import Configuration
-from scheduler.services.email_rendering import new_outbox_message, rendered
+from scheduler.services.email_rendering import new_outbox_message, rendered, store_rendered
 from scheduler.services.unit_of_work import UnitOfWork
 
 
@@ -69,19 +68,9 @@ def queue_coordinator_digest(services: Services, config: Configuration, now: dat
         digest=items,  # no coordinator sign-off: the coordinator is the reader
     )
     message = rendered(services, message, ctx, now)
-    with services.uow_factory() as uow:
-        added = uow.outbox.add(message)  # refused if another daemon queued the day's first
-        uow.commit()
+    # Refused if another daemon queued the day's first.
+    added = store_rendered(services, message, items=len(items))
     services.digest_records = replace(records, queued=True)
-    if added:
-        log_event(
-            "queued",
-            kind=notification.kind.value,
-            key=notification.key,
-            to=list(notification.to),
-            items=len(items),
-            message_id=message.message_id,
-        )
     return added
 
 

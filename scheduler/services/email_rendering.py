@@ -12,6 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from email.message import EmailMessage
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
@@ -94,6 +95,24 @@ def context_for(
     if ack is not None:
         ctx = replace(ctx, lead_name=_replier_name(config, uow, message, ack.inbound_id))
     return ctx
+
+
+def store_rendered(services: Services, message: OutboxMessage, **detail: Any) -> bool:
+    """Write a rendered email to the outbox in its own short transaction (on SQLite the write
+    lock is held only for this), unless its key is there already, and log it as queued."""
+    with services.uow_factory() as uow:
+        added = uow.outbox.add(message)
+        uow.commit()
+    if added:
+        log_event(
+            "queued",
+            kind=message.kind.value,
+            key=message.key,
+            to=list(message.to),
+            **detail,
+            message_id=message.message_id,
+        )
+    return added
 
 
 def rendered(

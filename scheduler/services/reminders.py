@@ -32,6 +32,7 @@ from scheduler.services.email_rendering import (
     new_outbox_message,
     render_queued,
     rendered,
+    store_rendered,
 )
 from scheduler.services.pack_timeline import late_updates
 from scheduler.services.plans import sync_configuration
@@ -157,18 +158,7 @@ def _queue(
     with services.uow_factory() as uow:
         ctx = context_for(config, plan, uow, message, latest_updates=latest_updates)
     message = rendered(services, message, ctx, now, attachments=attachments)
-    with services.uow_factory() as uow:  # a short write: SQLite's lock is held only for this
-        added = uow.outbox.add(message)
-        uow.commit()
-    if added:
-        log_event(
-            "queued",
-            kind=notification.kind.value,
-            key=notification.key,
-            to=list(notification.to),
-            message_id=message.message_id,
-        )
-    return int(added)
+    return int(store_rendered(services, message))
 
 
 def recorded_state(uow: UnitOfWork, plan: Plan, come_due: Sequence[Notification]) -> Recorded:
