@@ -24,13 +24,17 @@ from base64 import b64encode
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote, urlsplit
 
 from scheduler.adapters.imap_mailbox import FetchedMessage, MailboxError, MailboxUnavailable
-from scheduler.adapters.mail_transport import AcceptanceUnknown, PermanentFailure, TemporaryFailure
+from scheduler.adapters.mail_transport import (
+    AcceptanceUnknown,
+    HeaderAddressed,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from scheduler.adapters.sign_in_problems import MAILBOX_NOT_GRANTED
 from scheduler.adapters.tokens import TokenSource, TokenUnavailable
 from scheduler.mail_settings import GraphSettings
@@ -190,26 +194,11 @@ def _network(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-class GraphTransport:
+class GraphTransport(HeaderAddressed):
     """Sends stored messages unchanged through `sendMail`; one request per message."""
 
     def __init__(self, client: GraphClient) -> None:
         self._client = client
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    def send(self, msg: EmailMessage) -> None:
-        raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-        self.send_raw("", (), raw, msg.get("Message-ID"))
 
     def send_raw(
         self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None

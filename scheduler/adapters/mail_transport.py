@@ -13,6 +13,7 @@ import os
 import re
 import smtplib
 import ssl
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from email.message import EmailMessage
@@ -350,7 +351,34 @@ class _Dropped(Exception):
 _UNSAFE = re.compile(r"[^A-Za-z0-9.-]+|\.{2,}")
 
 
-class FolderTransport:
+class HeaderAddressed(ABC):
+    """Base of the transports that take the recipients from the message's own headers (an
+    .eml file, Graph's sendMail): `send` hands on its bytes as they go on the wire, and there
+    is no connection to open or close."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+    def send(self, msg: EmailMessage) -> None:
+        raw = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
+        self.send_raw("", (), raw, msg.get("Message-ID"))
+
+    @abstractmethod
+    def send_raw(
+        self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None
+    ) -> None:
+        """Hand on the bytes unchanged, to the addresses their headers name."""
+
+
+class FolderTransport(HeaderAddressed):
     """Writes each message as `<timestamp>-<message-id>.eml` into a folder (no SMTP needed).
 
     The file is written under a dot-name and renamed into place, so a reader of the folder
@@ -367,18 +395,6 @@ class FolderTransport:
         except OSError as exc:
             raise TemporaryFailure(f"cannot create outbox folder {self.folder}: {exc}") from None
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        return None
-
-    def send(self, msg: EmailMessage) -> None:
-        data = msg.as_bytes(policy=msg.policy.clone(linesep="\r\n"))
-        self.send_raw("", (), data, msg.get("Message-ID"))
 
     def send_raw(
         self, sender: str, recipients: Sequence[str], raw: bytes, message_id: str | None
