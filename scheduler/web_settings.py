@@ -20,6 +20,8 @@ class WebSettings:
     link_days_after_meeting: int = 7
     # A header a trusted reverse proxy sets to the signed-in coordinator's address (None: off).
     proxy_user_header: str | None = None
+    # The service is on GOV.UK, so its pages may use the GDS Transport typeface.
+    gds_transport: bool = False
 
     @property
     def links_in_emails(self) -> bool:
@@ -51,9 +53,15 @@ def web_settings_from_env(env: dict[str, str]) -> WebSettings:
             "environment", None, f"CSP_WEB_LINK_DAYS must be a whole number, not {raw_days!r}"
         )
     header = env.get("CSP_WEB_PROXY_USER_HEADER", "").strip() or None
+    raw_typeface = env.get("CSP_WEB_GDS_TRANSPORT", "").strip().lower() or "no"
+    if raw_typeface not in ("yes", "no"):
+        raise ConfigError(
+            "environment", None, f"CSP_WEB_GDS_TRANSPORT must be yes or no, not {raw_typeface!r}"
+        )
     return WebSettings(
         base_url=base_url,
         secret=secret,
         link_days_after_meeting=int(raw_days),
         proxy_user_header=header,
+        gds_transport=raw_typeface == "yes",
     )

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, abort, render_template, send_from_directory
+from flask import Flask, Response, abort, current_app, render_template, send_from_directory
 from werkzeug.exceptions import HTTPException
 
 from scheduler.clock import Clock
@@ -15,6 +15,7 @@ from scheduler.domain.display_text import for_display
 from scheduler.domain.errors import ConfigError
 from scheduler.services.app import Services
 from scheduler.settings import PROJECT_ROOT
+from scheduler.web.frontend_assets import without_gds_transport
 from scheduler.web.guard import check_csrf, csrf_token, signed_in_coordinator
 
 FRONTEND = PROJECT_ROOT / "node_modules" / "govuk-frontend" / "dist" / "govuk"
@@ -52,6 +53,7 @@ def create_app(services: Services, clock: Clock) -> Flask:
         MAX_CONTENT_LENGTH=1024 * 1024,
         CSP_SERVICES=services,
         CSP_CLOCK=clock,
+        CSP_STYLESHEET=_stylesheet(web.gds_transport),
     )
     app.jinja_env.filters["display"] = for_display
     app.jinja_env.globals.update(csrf_token=csrf_token, coordinator=signed_in_coordinator)
@@ -76,9 +78,24 @@ def create_app(services: Services, clock: Clock) -> Flask:
     return app
 
 
+def _stylesheet(gds_transport: bool) -> str | None:
+    """The stylesheet to serve from memory, or None to serve GOV.UK Frontend's own file."""
+    if gds_transport:
+        return None
+    css = (FRONTEND / _FRONTEND_FILES[0]).read_text(encoding="utf-8")
+    return without_gds_transport(css)
+
+
 def _asset(filename: str) -> Response:
+    stylesheet: str | None = current_app.config["CSP_STYLESHEET"]
+    if filename == _FRONTEND_FILES[0] and stylesheet is not None:
+        response = Response(stylesheet, mimetype="text/css")
+        response.cache_control.max_age = 3600
+        return response
     if filename in _FRONTEND_FILES:
         return send_from_directory(FRONTEND, filename, max_age=3600)
+    if filename.startswith("fonts/") and stylesheet is not None:
+        abort(404)
     return send_from_directory(FRONTEND / "assets", filename, max_age=3600)
 
 
