@@ -17,6 +17,7 @@ from pack_examples import (
 
 from scheduler.domain.pack.appendices import appendix_letter
 from scheduler.domain.pack.content import PackContent, PackInput, build_pack_content
+from scheduler.domain.pack.not_replied import NO_ADDRESS_NOTE
 from scheduler.domain.pack.priorities import HELD_NOTE, StatusCounts, UpdateView
 from scheduler.domain.pack.settings import AgendaItemConfig
 
@@ -66,12 +67,27 @@ def test_dashboard_counts_actions_by_status_per_priority() -> None:
 def test_leads_who_have_not_replied_are_listed_with_when_they_return() -> None:
     pack = content()
 
-    listed = [(lead.name, lead.priority_refs, lead.away_text) for lead in pack.leads_not_replied]
+    listed = [(lead.name, lead.priority_refs, lead.note) for lead in pack.leads_not_replied]
     assert listed == [
         ("Tracie O'Gara", "3.2", "Away until 3 January 2012"),
         ("Michelle Emery", "3.4", ""),
     ]
     assert pack.failed_emails == ("Update request to Michelle Emery, 15 November 2011",)
+
+
+def test_a_lead_with_no_address_is_listed_as_never_asked() -> None:
+    pack = december_input()
+    priorities = tuple(
+        replace(p, lead=replace(p.lead, email=None)) if p.lead.name == "Michelle Emery" else p
+        for p in pack.plan.priorities
+    )
+    listed = content(replace(pack, plan=replace(pack.plan, priorities=priorities)))
+
+    notes = {lead.name: lead.note for lead in listed.leads_not_replied}
+    assert notes == {
+        "Tracie O'Gara": "Away until 3 January 2012",
+        "Michelle Emery": NO_ADDRESS_NOTE,
+    }
 
 
 def test_an_update_from_before_the_last_meeting_is_marked() -> None:
