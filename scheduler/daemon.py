@@ -13,10 +13,11 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from apscheduler.events import EVENT_JOB_ERROR, EVENT_SCHEDULER_STARTED, JobExecutionEvent
+from apscheduler.events import EVENT_SCHEDULER_STARTED
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from jobs import housekeeping, inbox, reminders
 from scheduler.adapters.heartbeat import TickHeartbeat
@@ -30,6 +31,10 @@ MISFIRE_GRACE_SECONDS = 300
 # so this covers the one message (or pack) in hand. A service manager's stop timeout should
 # be longer (systemd's default of 90 s is).
 STOP_WAIT_SECONDS = 9.0
+# A job failing for one of these is waiting on its surroundings (the database, the mail
+# server, the network): one line each time says so, and the next run tries again. Anything
+# else is a fault in the job and its traceback is logged too.
+UNAVAILABLE = (OperationalError, InterfaceError, OSError)
 
 
 class RunningJobs:
@@ -113,7 +118,9 @@ def build_scheduler(
         id="purge",
         name="raw message purge",
     )
-    scheduler.add_listener(_log_job_error, EVENT_JOB_ERROR)
+    # The tick or the sender still at work when its next run comes is expected while a big
+    # batch goes out; the next run simply starts once it is done.
+    logging.getLogger("apscheduler.scheduler").addFilter(_not_still_running)
     return scheduler
 
 
@@ -133,6 +140,12 @@ def _logged(
             with running:
                 result = job(services, clock)
             completed = True
+        except UNAVAILABLE as error:
+            log_event("job_failed", logging.ERROR, job=name, error=repr(error))
+            return
+        except Exception as error:
+            log_event("job_failed", logging.ERROR, exc_info=True, job=name, error=repr(error))
+            return
         finally:
             if finished is not None:
                 finished(completed)
@@ -142,8 +155,8 @@ def _logged(
     return run
 
 
-def _log_job_error(event: JobExecutionEvent) -> None:
-    log_event("job_failed", logging.ERROR, job=event.job_id, error=repr(event.exception))
+def _not_still_running(record: logging.LogRecord) -> bool:
+    return "maximum number of running instances reached" not in record.getMessage()
 
 
 def run_daemon(services: Services, clock: Clock, manager: ServiceManager | None = None) -> None:

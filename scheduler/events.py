@@ -72,6 +72,9 @@ def configure_logging(log_format: str = "text", level: int = logging.INFO) -> No
     logging.captureWarnings(True)
 
 
-def log_event(event: str, level: int = logging.INFO, **fields: Any) -> None:
-    """Log one event with its context, e.g. log_event("sent", kind="update_request", to=...)."""
-    logging.getLogger(LOGGER_NAME).log(level, event, extra={"fields": fields})
+def log_event(
+    event: str, level: int = logging.INFO, *, exc_info: bool = False, **fields: Any
+) -> None:
+    """Log one event with its context, e.g. log_event("sent", kind="update_request", to=...);
+    `exc_info` adds the traceback of the exception being handled."""
+    logging.getLogger(LOGGER_NAME).log(level, event, exc_info=exc_info, extra={"fields": fields})
