@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.message import EmailMessage
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -104,13 +105,13 @@ def test_the_proxy_header_is_ignored_unless_configured(services: Services, clock
     assert answer.status_code == 302
 
 
-def _fresh_email_from_helene(services: Services) -> int:
+def _fresh_email_from_helene(services: Services, text: str = "3.1.1 Green: on track\n") -> int:
     email = EmailMessage()
     email["From"] = f"Helene Cooper <{HELENE}>"
     email["To"] = "csp-updates@lancaster.example.org"
     email["Subject"] = "my update"
     email["Message-ID"] = "<fresh-1@example.org>"
-    email.set_content("3.1.1 Green: on track\n")
+    email.set_content(text)
     result = ingest_raw(services, email.as_bytes(), FORM_TIME)
     assert result.needs_review
     return result.inbound_id
@@ -138,6 +139,29 @@ def test_attaching_a_message_records_it_as_the_leads_reply(
     assert [(u.ref, u.status) for u in updates] == [("3.1.1", "Green")]
     assert stored is not None and stored.status is InboundStatus.PROCESSED
     assert audit_rows(services, "inbound_attached")[0].detail["by"] == COORDINATOR
+    assert (
+        f"Message {inbound_id} attached to Helene Cooper's request for 20 March 2012: "
+        "1 update recorded." in unescape(client.get("/review").get_data(as_text=True))
+    )
+
+
+def test_attaching_a_message_with_no_update_says_none_was_recorded(
+    services: Services, clock: SetClock
+) -> None:
+    inbound_id = _fresh_email_from_helene(services, "-- \nHelene Cooper\n")  # a signature only
+    client = signed_in(services, clock)
+    page = client.get(f"/review/{inbound_id}").get_data(as_text=True)
+    client.post(
+        f"/review/{inbound_id}/attach",
+        data={"csrf_token": csrf_of(page), "request": "Helene Cooper|2012-03-20"},
+    )
+    with services.uow_factory() as uow:
+        assert uow.updates.for_inbound(inbound_id) == []
+    assert (
+        f"Message {inbound_id} attached to Helene Cooper's request for 20 March 2012: "
+        "no update could be read from it; it counts as their reply."
+        in unescape(client.get("/review").get_data(as_text=True))
+    )
 
 
 def test_setting_a_message_aside_needs_a_reason_and_records_nothing(
