@@ -11,16 +11,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from scheduler.adapters.mail_transport import PermanentFailure
 from scheduler.domain.replies.records import InboundStatus
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.export import neutralised
 from scheduler.services.inbox import ingest_raw
+from scheduler.services.reminders import deliver_queued
+from tests.fakes import RecordingTransport
 from tests.service_harness import SetClock
 from tests.web_harness import (
     COORDINATOR,
     FORM_TIME,
     HELENE,
+    IAN,
     ask_for_link,
     audit_rows,
     csrf_of,
@@ -232,6 +236,25 @@ def test_a_failed_email_is_sent_again(services: Services, clock: SetClock) -> No
         again = uow.outbox.get(request.id)  # type: ignore[arg-type]
     assert again is not None and again.status is OutboxStatus.PENDING and again.attempts == 0
     assert f"Sent again by {COORDINATOR}" in client.get("/outbox").get_data(as_text=True)
+
+
+def test_an_email_sent_again_is_listed_as_sent_not_as_waiting(
+    engine: Engine, database_url: str, tmp_path: Path, clock: SetClock
+) -> None:
+    transport = RecordingTransport()
+    transport.refuse(IAN, PermanentFailure("550 5.1.1 mailbox unavailable"))
+    services = web_services(database_url, tmp_path, transport=transport)
+    request = request_to(services, IAN)
+    client = signed_in(services, clock)
+    page = client.get("/outbox").get_data(as_text=True)
+    client.post(f"/outbox/{request.id}/retry", data={"csrf_token": csrf_of(page)})
+    transport.accept(IAN)
+    deliver_queued(services, services.config.current(), FORM_TIME)
+    assert len(transport.sent_to(IAN)) == 1
+    page = client.get("/outbox").get_data(as_text=True)
+    assert "Failed (0)" in page and "Waiting (0)" in page
+    assert "waiting because" not in page
+    assert "last problem: 550 5.1.1 mailbox unavailable" in page
 
 
 def test_the_csv_export_neutralises_formula_cells(services: Services, clock: SetClock) -> None:
