@@ -6,8 +6,9 @@
 
 Options: require STARTTLS or serve implicit TLS with a throwaway self-signed certificate
 (`make_certificate`, made with the openssl command), require a login, refuse chosen
-recipients with a given reply ("550 ..." or "451 ..."), refuse DATA, and drop every open
-connection on demand (`drop_connections`) to play a server that times idle clients out.
+recipients with a given reply ("550 ..." or "451 ..."; `accept` lifts one), refuse DATA,
+and drop every open connection on demand (`drop_connections`) to play a server that times
+idle clients out.
 With `bearer_check`, it takes AUTH XOAUTH2 as Exchange Online does, asking that function
 whether the user's bearer token is good (tests pass one that asks the OAuth test server's
 introspection endpoint), and answers a refusal with Exchange's 535 5.7.3.
@@ -241,6 +242,13 @@ class SmtpTestServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def accept(self, address: str) -> None:
+        """Take mail for an address refused so far, as a mailbox put right would."""
+        with self._handler.lock:
+            self._handler.refuse = {
+                k: v for k, v in self._handler.refuse.items() if k != address.lower()
+            }
 
     def drop_connections(self) -> None:
         """Close every open connection from the server side, as an idle timeout would."""

@@ -4,9 +4,6 @@ finds no serious or critical accessibility problem on the pages."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,16 +12,12 @@ import pytest
 from sqlalchemy import Engine
 
 from scheduler.services.app import Services
-from scheduler.settings import PROJECT_ROOT
 from scheduler.web.app import create_app
+from tests.browser_harness import PHONE, browser_page, free_port, serious_violations, served
 from tests.service_harness import SetClock
 from tests.web_harness import FORM_TIME, HELENE, link_path, request_to, web_services
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"width": 375, "height": 740}
 
 
 @pytest.fixture
@@ -35,45 +28,14 @@ def services(engine: Engine, database_url: str, tmp_path: Path) -> Services:
 @pytest.fixture
 def server(services: Services) -> Iterator[str]:
     """The app under waitress, on a free loopback port."""
-    waitress = pytest.importorskip("waitress.server")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(services, SetClock(FORM_TIME))
-    served = waitress.create_server(app, host="127.0.0.1", port=port, threads=2)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    served.close()
-    thread.join(timeout=5)
+    with served(create_app(services, SetClock(FORM_TIME)), free_port()) as url:
+        yield url
 
 
 @pytest.fixture
 def page(server: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    if not AXE.exists():
-        pytest.skip("axe-core is not installed (npm ci)")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
-        yield context.new_page()
-        browser.close()
-
-
-def serious_violations(page: Any) -> list[str]:
-    """axe-core's serious and critical findings on the page as it is (WCAG 2.x A and AA)."""
-    page.evaluate(AXE.read_text(encoding="utf-8"))
-    results = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
-    )
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    with browser_page(viewport=PHONE, is_mobile=True, has_touch=True) as page:
+        yield page
 
 
 def test_a_lead_submits_the_form_from_the_link_on_a_phone(

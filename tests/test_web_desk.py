@@ -5,21 +5,26 @@ from __future__ import annotations
 
 from datetime import timedelta
 from email.message import EmailMessage
+from html import unescape
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 
+from scheduler.adapters.mail_transport import PermanentFailure
 from scheduler.domain.replies.records import InboundStatus
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.export import neutralised
 from scheduler.services.inbox import ingest_raw
+from scheduler.services.reminders import deliver_queued
+from tests.fakes import RecordingTransport
 from tests.service_harness import SetClock
 from tests.web_harness import (
     COORDINATOR,
     FORM_TIME,
     HELENE,
+    IAN,
     ask_for_link,
     audit_rows,
     csrf_of,
@@ -104,13 +109,13 @@ def test_the_proxy_header_is_ignored_unless_configured(services: Services, clock
     assert answer.status_code == 302
 
 
-def _fresh_email_from_helene(services: Services) -> int:
+def _fresh_email_from_helene(services: Services, text: str = "3.1.1 Green: on track\n") -> int:
     email = EmailMessage()
     email["From"] = f"Helene Cooper <{HELENE}>"
     email["To"] = "csp-updates@lancaster.example.org"
     email["Subject"] = "my update"
     email["Message-ID"] = "<fresh-1@example.org>"
-    email.set_content("3.1.1 Green: on track\n")
+    email.set_content(text)
     result = ingest_raw(services, email.as_bytes(), FORM_TIME)
     assert result.needs_review
     return result.inbound_id
@@ -138,6 +143,29 @@ def test_attaching_a_message_records_it_as_the_leads_reply(
     assert [(u.ref, u.status) for u in updates] == [("3.1.1", "Green")]
     assert stored is not None and stored.status is InboundStatus.PROCESSED
     assert audit_rows(services, "inbound_attached")[0].detail["by"] == COORDINATOR
+    assert (
+        f"Message {inbound_id} attached to Helene Cooper's request for 20 March 2012: "
+        "1 update recorded." in unescape(client.get("/review").get_data(as_text=True))
+    )
+
+
+def test_attaching_a_message_with_no_update_says_none_was_recorded(
+    services: Services, clock: SetClock
+) -> None:
+    inbound_id = _fresh_email_from_helene(services, "-- \nHelene Cooper\n")  # a signature only
+    client = signed_in(services, clock)
+    page = client.get(f"/review/{inbound_id}").get_data(as_text=True)
+    client.post(
+        f"/review/{inbound_id}/attach",
+        data={"csrf_token": csrf_of(page), "request": "Helene Cooper|2012-03-20"},
+    )
+    with services.uow_factory() as uow:
+        assert uow.updates.for_inbound(inbound_id) == []
+    assert (
+        f"Message {inbound_id} attached to Helene Cooper's request for 20 March 2012: "
+        "no update could be read from it; it counts as their reply."
+        in unescape(client.get("/review").get_data(as_text=True))
+    )
 
 
 def test_setting_a_message_aside_needs_a_reason_and_records_nothing(
@@ -208,6 +236,25 @@ def test_a_failed_email_is_sent_again(services: Services, clock: SetClock) -> No
         again = uow.outbox.get(request.id)  # type: ignore[arg-type]
     assert again is not None and again.status is OutboxStatus.PENDING and again.attempts == 0
     assert f"Sent again by {COORDINATOR}" in client.get("/outbox").get_data(as_text=True)
+
+
+def test_an_email_sent_again_is_listed_as_sent_not_as_waiting(
+    engine: Engine, database_url: str, tmp_path: Path, clock: SetClock
+) -> None:
+    transport = RecordingTransport()
+    transport.refuse(IAN, PermanentFailure("550 5.1.1 mailbox unavailable"))
+    services = web_services(database_url, tmp_path, transport=transport)
+    request = request_to(services, IAN)
+    client = signed_in(services, clock)
+    page = client.get("/outbox").get_data(as_text=True)
+    client.post(f"/outbox/{request.id}/retry", data={"csrf_token": csrf_of(page)})
+    transport.accept(IAN)
+    deliver_queued(services, services.config.current(), FORM_TIME)
+    assert len(transport.sent_to(IAN)) == 1
+    page = client.get("/outbox").get_data(as_text=True)
+    assert "Failed (0)" in page and "Waiting (0)" in page
+    assert "waiting because" not in page
+    assert "last problem: 550 5.1.1 mailbox unavailable" in page
 
 
 def test_the_csv_export_neutralises_formula_cells(services: Services, clock: SetClock) -> None:

@@ -11,28 +11,45 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from scheduler.adapters.mail_transport import MailTransport
 from scheduler.adapters.orm import AuditRow
 from scheduler.domain.schedule.outbox import OutboxMessage
 from scheduler.services.app import Services
 from scheduler.services.reminders import run_tick
 from scheduler.web.app import create_app
-from tests.service_harness import SetClock, copy_example_config, make_services
+from tests.service_harness import SetClock, copy_example_config, make_services, switch_transport
 
 LONDON = ZoneInfo("Europe/London")
 REQUEST_TIME = datetime(2012, 2, 21, 9, 0, tzinfo=LONDON)  # requests for 20 March 2012
 MEETING = date(2012, 3, 20)
 FORM_TIME = datetime(2012, 2, 23, 14, 0, tzinfo=LONDON)
 HELENE = "helene.cooper@example.org"
+IAN = "ian.dawson@example.org"
 COORDINATOR = "community.safety@example.org"
 SECRET = "a-test-secret-of-at-least-thirty-two-characters"
 BASE_URL = "http://desk.test"
 
 
-def web_services(database_url: str, tmp_path: Path, **extra: str) -> Services:
+def web_services(
+    database_url: str,
+    tmp_path: Path,
+    *,
+    smtp_port: int | None = None,
+    transport: MailTransport | None = None,
+    **extra: str,
+) -> Services:
+    """The shipped configuration with the update requests for 20 March 2012 gone out: to
+    .eml files, the SMTP server on `smtp_port` or `transport`."""
     env = {"CSP_BASE_URL": BASE_URL, "CSP_WEB_SECRET": SECRET, **extra}
     services = make_services(
-        database_url, copy_example_config(tmp_path), tmp_path / "data", extra_env=env
+        database_url,
+        copy_example_config(tmp_path),
+        tmp_path / "data",
+        smtp_port=smtp_port,
+        extra_env=env,
     )
+    if transport is not None:
+        switch_transport(services, lambda: transport)
     run_tick(services, REQUEST_TIME)  # the update requests go out, each with its link
     return services
 

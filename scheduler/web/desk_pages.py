@@ -70,12 +70,16 @@ def review_message(inbound_id: int) -> Any:
 def attach(inbound_id: int) -> Any:
     lead_name, _, meeting = request.form.get("request", "").rpartition("|")
     try:
-        attach_message(
-            _services(), inbound_id, lead_name, date.fromisoformat(meeting), _who(), _now()
-        )
+        day = date.fromisoformat(meeting)
+        recorded = attach_message(_services(), inbound_id, lead_name, day, _who(), _now())
     except (UserError, ValueError) as problem:
         return redirect(url_for("desk.review_message", inbound_id=inbound_id, error=str(problem)))
-    flash(f"Message {inbound_id} attached to {lead_name}'s request and recorded.")
+    # Say what came of it: a message with no update the service can read records none.
+    if recorded:
+        outcome = f"{recorded} update{'s' if recorded != 1 else ''} recorded."
+    else:
+        outcome = "no update could be read from it; it counts as their reply."
+    flash(f"Message {inbound_id} attached to {lead_name}'s request for {day:%-d %B %Y}: {outcome}")
     return redirect(url_for("desk.review"))
 
 
