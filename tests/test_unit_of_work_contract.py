@@ -435,6 +435,24 @@ def test_the_meetings_an_email_kind_was_sent_for(uow_factory: UowFactory) -> Non
         assert uow.outbox.count_with_status(OutboxStatus.SENT, OutboxStatus.PENDING) == 2
 
 
+def test_the_latest_sent_emails_come_newest_first_and_only_as_many_as_asked(
+    uow_factory: UowFactory,
+) -> None:
+    ids = _add(
+        uow_factory,
+        *(_message(key, at=NOW + timedelta(minutes=n)) for n, key in enumerate("abcd")),
+    )
+    _claim(uow_factory, "w1", NOW + timedelta(hours=1))
+    with uow_factory() as uow:  # sent out of order: c first, then a, then b; d waits
+        for minutes, key in ((1, "c"), (2, "a"), (3, "b")):
+            uow.outbox.mark_sent(ids[key], "w1", NOW + timedelta(hours=1, minutes=minutes))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [m.key for m in uow.outbox.latest_sent(2)] == ["b", "a"]
+        assert [m.key for m in uow.outbox.latest_sent(10)] == ["b", "a", "c"]
+        assert uow.outbox.latest_sent(0) == []
+
+
 def test_the_outbox_says_which_of_some_keys_it_holds(uow_factory: UowFactory) -> None:
     skipped = replace(_message("skipped", rendered=False), status=OutboxStatus.SKIPPED)
     _add(uow_factory, _message("a"), _message("b"), skipped)

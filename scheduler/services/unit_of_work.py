@@ -157,6 +157,11 @@ class OutboxStore(Protocol):
 
     def with_status(self, *statuses: OutboxStatus) -> list[OutboxMessage]: ...
 
+    def latest_sent(self, limit: int) -> list[OutboxMessage]:
+        """The `limit` emails sent last (by when sent, else when meant to go), newest first:
+        the outbox page's, without reading the whole history of sent mail."""
+        ...
+
     def all(self) -> list[OutboxMessage]:
         """Every message, in the order they were meant to go."""
         ...
