@@ -664,6 +664,55 @@ def test_the_latest_update_of_an_action_is_looked_up_within_its_own_plan(
         assert uow.updates.latest_by_ref(this_year.name, []) == {}
 
 
+def test_the_latest_status_of_each_action_counts_a_text_only_update_as_none(
+    uow_factory: UowFactory,
+) -> None:
+    this_year = lancaster_plan()
+    next_year = replace(this_year, name="Lancaster District Community Safety Plan 2012/13")
+    with uow_factory() as uow:
+        uow.plans.save(this_year, "a.yaml", NOW)
+        uow.plans.save(next_year, "b.yaml", NOW)
+        plan_id, other_id = uow.plans.id_of(this_year.name), uow.plans.id_of(next_year.name)
+        first, second = (uow.inbound.add(_arrived(f"<{n}@x>")) for n in (1, 2))
+        uow.updates.add_all(
+            [
+                _update("3.1.1", inbound_id=first, plan_id=plan_id),
+                _update("3.1.2", inbound_id=first, plan_id=plan_id),
+                replace(_update("3.1.3", inbound_id=first, plan_id=other_id), status=Status.RED),
+            ]
+        )
+        uow.updates.add_all(
+            [
+                replace(_update("3.1.1", inbound_id=second, plan_id=plan_id), status=Status.AMBER),
+                replace(_update("3.1.2", inbound_id=second, plan_id=plan_id), status=None),
+            ]
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.updates.latest_statuses(this_year.name) == {"3.1.1": Status.AMBER, "3.1.2": None}
+        assert uow.updates.latest_statuses(next_year.name) == {"3.1.3": Status.RED}
+        assert uow.updates.latest_statuses("no such plan") == {}
+
+
+def test_each_update_is_read_oldest_first_as_all_reads_them(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        inbound_ids = [uow.inbound.add(_arrived(f"<{n}@x>")) for n in range(3)]
+        for inbound_id in inbound_ids:
+            uow.updates.add_all([_update("3.1.1", inbound_id=inbound_id, plan_id=None)])
+        held = replace(
+            _update("3.1.2", inbound_id=inbound_ids[0], plan_id=None),
+            held_for_review=True,
+            personal_data_kinds=("phone number",),
+        )
+        uow.updates.add(held)
+        uow.commit()
+    with uow_factory() as uow:
+        every = list(uow.updates.each())
+        assert every == uow.updates.all()
+        assert [u.inbound_id for u in every] == [*inbound_ids, inbound_ids[0]]
+        assert every[-1].personal_data_kinds == ("phone number",) and every[-1].held
+
+
 def test_one_update_per_action_and_message(uow_factory: UowFactory) -> None:
     with uow_factory() as uow:
         inbound_id = uow.inbound.add(_arrived("<reply@x>"))
