@@ -145,6 +145,9 @@ class InMemoryInbound:
     def with_status(self, *statuses: InboundStatus) -> list[StoredMessage]:
         return [r.message for _, r in self._tx.rows(self._table) if r.message.status in statuses]
 
+    def count_with_status(self, *statuses: InboundStatus) -> int:
+        return len(self.with_status(*statuses))
+
     def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
         purged = 0
         for row_id, row in self._tx.rows(self._table):
@@ -263,6 +266,9 @@ class InMemoryUpdates:
 
     def held(self) -> list[RecordedUpdate]:
         return [u for u in self._all() if u.held]
+
+    def count_held(self) -> int:
+        return len(self.held())
 
     def get(self, update_id: int) -> RecordedUpdate | None:
         return self._tx.get(self._table, update_id)

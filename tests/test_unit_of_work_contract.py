@@ -585,6 +585,8 @@ def test_only_a_new_message_goes_to_review(uow_factory: UowFactory) -> None:
         uow.commit()
     with uow_factory() as uow:
         in_review = uow.inbound.with_status(InboundStatus.REVIEW)
+        assert uow.inbound.count_with_status(InboundStatus.REVIEW) == 1
+        assert uow.inbound.count_with_status(InboundStatus.REVIEW, InboundStatus.PROCESSED) == 2
     assert [(m.id, m.review_reason) for m in in_review] == [(waiting, "matches no email we sent")]
 
 
@@ -711,6 +713,24 @@ def test_each_update_is_read_oldest_first_as_all_reads_them(uow_factory: UowFact
         assert every == uow.updates.all()
         assert [u.inbound_id for u in every] == [*inbound_ids, inbound_ids[0]]
         assert every[-1].personal_data_kinds == ("phone number",) and every[-1].held
+
+
+def test_updates_held_for_personal_data_are_listed_and_counted_until_released(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        inbound_id = uow.inbound.add(_arrived("<held@x>"))
+        held = replace(_update("3.1.1", inbound_id=inbound_id, plan_id=None), held_for_review=True)
+        ids = [
+            uow.updates.add(held),
+            uow.updates.add(replace(held, ref="3.1.2")),
+            uow.updates.add(_update("3.1.3", inbound_id=inbound_id, plan_id=None)),
+        ]
+        uow.updates.mark_released(ids[0], NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert [u.id for u in uow.updates.held()] == [ids[1]]
+        assert uow.updates.count_held() == 1
 
 
 def test_one_update_per_action_and_message(uow_factory: UowFactory) -> None:

@@ -20,6 +20,7 @@ from scheduler.domain.replies.records import RecordedUpdate
 _COLUMNS = tuple(getattr(UpdateRow, column.key) for column in inspect(UpdateRow).column_attrs)
 _STATUSES = {status.value: status for status in Status}
 _EXPORT_BATCH = 1000
+_HELD = (UpdateRow.held_for_review.is_(True), UpdateRow.released_at.is_(None))
 
 
 class UpdateRepository:
@@ -73,7 +74,12 @@ class UpdateRepository:
         return [_to_record(row) for row in rows]
 
     def held(self) -> list[RecordedUpdate]:
-        return self._where(UpdateRow.held_for_review.is_(True), UpdateRow.released_at.is_(None))
+        return self._where(*_HELD)
+
+    def count_held(self) -> int:
+        return int(
+            self.session.scalar(select(func.count()).select_from(UpdateRow).where(*_HELD)) or 0
+        )
 
     def get(self, update_id: int) -> RecordedUpdate | None:
         row = self.session.get(UpdateRow, update_id)

@@ -13,9 +13,9 @@ from scheduler.domain.schedule.meeting import Meeting
 from scheduler.services.app import Services
 from scheduler.services.preview import (
     ReplyProgress,
-    Waiting,
+    WaitingCounts,
     reply_progress,
-    waiting_for_coordinator,
+    waiting_counts,
 )
 
 MILESTONE_HORIZON_DAYS = 28
@@ -35,7 +35,7 @@ class YearView:
     plan_name: str
     meetings: tuple[Meeting, ...]
     progress: ReplyProgress
-    waiting: Waiting
+    waiting: WaitingCounts
     priorities: tuple[PriorityRag, ...]
     overdue: tuple[MilestoneDue, ...]
     due_soon: tuple[MilestoneDue, ...]
@@ -48,7 +48,7 @@ def year_at_a_glance(services: Services, now: datetime) -> YearView:
     plan = config.plan_for(today)
     with services.uow_factory() as uow:
         progress = reply_progress(config, uow, now)
-        waiting = waiting_for_coordinator(uow)
+        waiting = waiting_counts(uow)
         statuses = uow.updates.latest_statuses(plan.name)
         completed = uow.plans.completed_milestones(plan.name)
     priorities = []

@@ -200,12 +200,12 @@ class ReplyProgress:
 
 
 @dataclass(frozen=True)
-class Waiting:
-    """What waits for the coordinator: failed emails, messages to review, held updates."""
+class WaitingCounts:
+    """How many failed emails, messages to review and held updates wait for the coordinator."""
 
-    failed: list[FailedEmail]
-    needs_review: list[ReviewItem]
-    held: list[HeldUpdate]
+    failed: int
+    needs_review: int
+    held: int
 
 
 def status_report(
@@ -214,20 +214,25 @@ def status_report(
     """The next meeting and who has replied for it, what is due in 14 days, what failed, and
     what waits for the coordinator: messages to review and updates held for personal data."""
     progress = reply_progress(config, uow, now)
-    waiting = waiting_for_coordinator(uow)
     return StatusReport(
         next_meeting=progress.next_meeting,
         replied=progress.replied,
         not_replied=progress.not_replied,
         due_soon=due_in_14_days(config, uow, now, coordinator_email),
-        failed=waiting.failed,
+        failed=[
+            FailedEmail(m.key, m.kind.value, m.to, m.last_error)
+            for m in uow.outbox.with_status(OutboxStatus.FAILED)
+        ],
         failing_addresses=[failing.address for failing in uow.inbound.failing_addresses()],
         pending=uow.outbox.count_with_status(OutboxStatus.PENDING, OutboxStatus.SENDING),
         held_up=sorted(
             {m.last_error for m in uow.outbox.with_status(OutboxStatus.PENDING) if m.last_error}
         ),
-        needs_review=waiting.needs_review,
-        held=waiting.held,
+        needs_review=[
+            ReviewItem(m.id, m.from_address, m.subject, m.received_at, m.review_reason)
+            for m in uow.inbound.with_status(InboundStatus.REVIEW)
+        ],
+        held=held_updates(uow),
     )
 
 
@@ -247,18 +252,13 @@ def reply_progress(config: Configuration, uow: UnitOfWork, now: datetime) -> Rep
     return ReplyProgress(meeting, sorted(replied), sorted(not_replied))
 
 
-def waiting_for_coordinator(uow: UnitOfWork) -> Waiting:
-    """Failed emails, messages waiting for review and updates held for personal data."""
-    return Waiting(
-        failed=[
-            FailedEmail(m.key, m.kind.value, m.to, m.last_error)
-            for m in uow.outbox.with_status(OutboxStatus.FAILED)
-        ],
-        needs_review=[
-            ReviewItem(m.id, m.from_address, m.subject, m.received_at, m.review_reason)
-            for m in uow.inbound.with_status(InboundStatus.REVIEW)
-        ],
-        held=held_updates(uow),
+def waiting_counts(uow: UnitOfWork) -> WaitingCounts:
+    """How many emails failed, messages wait for review and updates are held: what the desk
+    shows with a link to each list, counted rather than read."""
+    return WaitingCounts(
+        failed=uow.outbox.count_with_status(OutboxStatus.FAILED),
+        needs_review=uow.inbound.count_with_status(InboundStatus.REVIEW),
+        held=uow.updates.count_held(),
     )
 
 

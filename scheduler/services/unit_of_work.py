@@ -221,6 +221,8 @@ class InboundStore(Protocol):
 
     def with_status(self, *statuses: InboundStatus) -> list[StoredMessage]: ...
 
+    def count_with_status(self, *statuses: InboundStatus) -> int: ...
+
     def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
         """Drop the raw bytes of processed messages received before `cutoff`."""
         ...
@@ -276,6 +278,10 @@ class UpdateStore(Protocol):
 
     def held(self) -> list[RecordedUpdate]:
         """Updates held for personal data and not released, oldest first."""
+        ...
+
+    def count_held(self) -> int:
+        """How many updates `held` would list."""
         ...
 
     def for_refs(self, plan_name: str, refs: Collection[str]) -> list[RecordedUpdate]:
