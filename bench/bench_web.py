@@ -1,11 +1,13 @@
 """Every coordinator page through the test client with 300 leads and 6,000 actions on
-PostgreSQL: p95 per page against the 200 ms target.
+PostgreSQL: p95 per page against the 200 ms target, and the two downloads (the CSV export and
+the workbook) timed to their first piece and to their last.
 
 The plan is generated (300 priorities, each with its own lead and 20 actions), the update
 requests go out for the March meeting, and each action has an update for each of the year's
 four meetings (24,000 updates, 1 in 100 held for personal data); 50 messages wait for review
-and 20 emails have failed. Pages are requested in turn, round after round, so each sees the
-same machine.
+and 20 emails have failed; the tables are then analysed, as autovacuum would have done on a
+database in service. Pages are requested in turn, round after round, so each sees the same
+machine; each is timed until its whole body is read (the CSV export is streamed).
 
     PYTHONPATH=$PWD python bench/bench_web.py --postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 """
@@ -22,6 +24,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import yaml
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -42,6 +45,7 @@ from tests.web_harness import BASE_URL, FORM_TIME, REQUEST_TIME, SECRET, signed_
 LEADS = 300
 ACTIONS_PER_PRIORITY = 20
 TARGET_MS = 200.0
+DOWNLOADS = ("/updates.csv", "/updates.xlsx")  # timed, with the first piece; no target
 MEETINGS = (date(2011, 6, 21), date(2011, 9, 20), date(2011, 12, 13), date(2012, 3, 20))
 STATUSES = (Status.GREEN, Status.AMBER, Status.RED, Status.COMPLETE)
 
@@ -145,8 +149,7 @@ def pages(services: Services) -> list[str]:
         "/outbox",
         "/packs",
         "/configuration",
-        "/updates.csv",
-        "/updates.xlsx",
+        *DOWNLOADS,
     ]
 
 
@@ -166,30 +169,51 @@ def main() -> None:
         services = make_services(url, large_config(folder), folder / "data", extra_env=env)
         started = time.perf_counter()
         seed(services)
+        with make_engine(url).begin() as connection:  # statistics, as autovacuum keeps them
+            connection.execute(text("ANALYZE"))
         print(f"seeded in {time.perf_counter() - started:.1f}s", flush=True)
         client = signed_in(services, SetClock(FORM_TIME))
         paths = pages(services)
         timings: dict[str, list[float]] = {p: [] for p in paths}
+        first_piece: dict[str, list[float]] = {p: [] for p in DOWNLOADS}
         for path in paths:  # warm the caches once, untimed
             assert client.get(path).status_code == 200, path
         load_before = load_average()
         for _ in range(max(args.rounds, MIN_ROUNDS)):
             for _ in range(args.per_round):
                 for path in paths:
-                    begun = time.perf_counter()
-                    answer = client.get(path)
-                    timings[path].append((time.perf_counter() - begun) * 1000)
-                    assert answer.status_code == 200, path
+                    first, whole = timed_get(client, path)
+                    timings[path].append(whole)
+                    if path in first_piece:
+                        first_piece[path].append(first)
         load_after = load_average()
     print(f"{LEADS} leads, {LEADS * ACTIONS_PER_PRIORITY} actions, PostgreSQL")
     for path, ms in timings.items():
         p95 = statistics.quantiles(ms, n=20)[-1]
-        verdict = "ok" if p95 <= TARGET_MS else "OVER"
-        print(
-            f"{path:28s} p50 {statistics.median(ms):7.1f} ms  p95 {p95:7.1f} ms  "
-            f"max {max(ms):7.1f} ms  target {TARGET_MS:.0f} ms {verdict}  n={len(ms)}"
-        )
+        spread = f"p50 {statistics.median(ms):7.1f} ms  p95 {p95:7.1f} ms  max {max(ms):7.1f} ms"
+        if path in first_piece:  # a download, not a page: no target
+            first = statistics.median(first_piece[path])
+            print(f"{path:28s} {spread}  first piece p50 {first:6.1f} ms  n={len(ms)}")
+        else:
+            verdict = "ok" if p95 <= TARGET_MS else "OVER"
+            print(f"{path:28s} {spread}  target {TARGET_MS:.0f} ms {verdict}  n={len(ms)}")
     print(f"rounds={max(args.rounds, MIN_ROUNDS)} load={load_before:.2f}->{load_after:.2f}")
+
+
+def timed_get(client: FlaskClient, path: str) -> tuple[float, float]:
+    """Milliseconds until the first piece of the answer's body and until the whole of it (a
+    streamed download is made as it is read)."""
+    begun = time.perf_counter()
+    answer = client.get(path)
+    pieces = iter(answer.response)
+    next(pieces, b"")
+    first = time.perf_counter() - begun
+    for _ in pieces:
+        pass
+    whole = time.perf_counter() - begun
+    answer.close()
+    assert answer.status_code == 200, path
+    return first * 1000, whole * 1000
 
 
 if __name__ == "__main__":

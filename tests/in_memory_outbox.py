@@ -200,6 +200,11 @@ class InMemoryOutbox:
     def with_status(self, *statuses: OutboxStatus) -> list[OutboxMessage]:
         return [m for m in self.all() if m.status in statuses]
 
+    def latest_sent(self, limit: int) -> list[OutboxMessage]:
+        sent = self.with_status(OutboxStatus.SENT)
+        sent.sort(key=lambda m: (m.sent_at or m.scheduled_for, m.id or 0), reverse=True)
+        return sent[:limit]
+
     def all(self) -> list[OutboxMessage]:
         return sorted(self._messages(), key=lambda m: (m.scheduled_for, m.id))
 

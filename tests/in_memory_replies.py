@@ -4,11 +4,12 @@ replies behind `UpdateStore`, and the audit log behind `AuditLog`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
 
+from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.records import (
     ArrivedMessage,
     AwayNotice,
@@ -144,6 +145,9 @@ class InMemoryInbound:
     def with_status(self, *statuses: InboundStatus) -> list[StoredMessage]:
         return [r.message for _, r in self._tx.rows(self._table) if r.message.status in statuses]
 
+    def count_with_status(self, *statuses: InboundStatus) -> int:
+        return len(self.with_status(*statuses))
+
     def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
         purged = 0
         for row_id, row in self._tx.rows(self._table):
@@ -245,17 +249,26 @@ class InMemoryUpdates:
                 latest[update.ref] = update  # oldest first, so the newest stays
         return latest
 
+    def latest_statuses(self, plan_name: str) -> dict[str, Status | None]:
+        return {ref: u.status for ref, u in self.latest_by_ref(plan_name).items()}
+
     def _all(self) -> list[RecordedUpdate]:
         return [update for _, update in self._tx.rows(self._table)]
 
     def all(self) -> list[RecordedUpdate]:
         return self._all()
 
+    def each(self) -> Iterator[RecordedUpdate]:
+        return iter(self._all())
+
     def newest(self, limit: int) -> list[RecordedUpdate]:
         return list(reversed(self._all()))[:limit]
 
     def held(self) -> list[RecordedUpdate]:
         return [u for u in self._all() if u.held]
+
+    def count_held(self) -> int:
+        return len(self.held())
 
     def get(self, update_id: int) -> RecordedUpdate | None:
         return self._tx.get(self._table, update_id)

@@ -435,6 +435,24 @@ def test_the_meetings_an_email_kind_was_sent_for(uow_factory: UowFactory) -> Non
         assert uow.outbox.count_with_status(OutboxStatus.SENT, OutboxStatus.PENDING) == 2
 
 
+def test_the_latest_sent_emails_come_newest_first_and_only_as_many_as_asked(
+    uow_factory: UowFactory,
+) -> None:
+    ids = _add(
+        uow_factory,
+        *(_message(key, at=NOW + timedelta(minutes=n)) for n, key in enumerate("abcd")),
+    )
+    _claim(uow_factory, "w1", NOW + timedelta(hours=1))
+    with uow_factory() as uow:  # sent out of order: c first, then a, then b; d waits
+        for minutes, key in ((1, "c"), (2, "a"), (3, "b")):
+            uow.outbox.mark_sent(ids[key], "w1", NOW + timedelta(hours=1, minutes=minutes))
+        uow.commit()
+    with uow_factory() as uow:
+        assert [m.key for m in uow.outbox.latest_sent(2)] == ["b", "a"]
+        assert [m.key for m in uow.outbox.latest_sent(10)] == ["b", "a", "c"]
+        assert uow.outbox.latest_sent(0) == []
+
+
 def test_the_outbox_says_which_of_some_keys_it_holds(uow_factory: UowFactory) -> None:
     skipped = replace(_message("skipped", rendered=False), status=OutboxStatus.SKIPPED)
     _add(uow_factory, _message("a"), _message("b"), skipped)
@@ -567,6 +585,8 @@ def test_only_a_new_message_goes_to_review(uow_factory: UowFactory) -> None:
         uow.commit()
     with uow_factory() as uow:
         in_review = uow.inbound.with_status(InboundStatus.REVIEW)
+        assert uow.inbound.count_with_status(InboundStatus.REVIEW) == 1
+        assert uow.inbound.count_with_status(InboundStatus.REVIEW, InboundStatus.PROCESSED) == 2
     assert [(m.id, m.review_reason) for m in in_review] == [(waiting, "matches no email we sent")]
 
 
@@ -644,6 +664,73 @@ def test_the_latest_update_of_an_action_is_looked_up_within_its_own_plan(
         assert {ref: u.text for ref, u in latest.items()} == {"3.1.1": "newer"}
         assert uow.updates.latest_by_ref(next_year.name) == {}
         assert uow.updates.latest_by_ref(this_year.name, []) == {}
+
+
+def test_the_latest_status_of_each_action_counts_a_text_only_update_as_none(
+    uow_factory: UowFactory,
+) -> None:
+    this_year = lancaster_plan()
+    next_year = replace(this_year, name="Lancaster District Community Safety Plan 2012/13")
+    with uow_factory() as uow:
+        uow.plans.save(this_year, "a.yaml", NOW)
+        uow.plans.save(next_year, "b.yaml", NOW)
+        plan_id, other_id = uow.plans.id_of(this_year.name), uow.plans.id_of(next_year.name)
+        first, second = (uow.inbound.add(_arrived(f"<{n}@x>")) for n in (1, 2))
+        uow.updates.add_all(
+            [
+                _update("3.1.1", inbound_id=first, plan_id=plan_id),
+                _update("3.1.2", inbound_id=first, plan_id=plan_id),
+                replace(_update("3.1.3", inbound_id=first, plan_id=other_id), status=Status.RED),
+            ]
+        )
+        uow.updates.add_all(
+            [
+                replace(_update("3.1.1", inbound_id=second, plan_id=plan_id), status=Status.AMBER),
+                replace(_update("3.1.2", inbound_id=second, plan_id=plan_id), status=None),
+            ]
+        )
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.updates.latest_statuses(this_year.name) == {"3.1.1": Status.AMBER, "3.1.2": None}
+        assert uow.updates.latest_statuses(next_year.name) == {"3.1.3": Status.RED}
+        assert uow.updates.latest_statuses("no such plan") == {}
+
+
+def test_each_update_is_read_oldest_first_as_all_reads_them(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        inbound_ids = [uow.inbound.add(_arrived(f"<{n}@x>")) for n in range(3)]
+        for inbound_id in inbound_ids:
+            uow.updates.add_all([_update("3.1.1", inbound_id=inbound_id, plan_id=None)])
+        held = replace(
+            _update("3.1.2", inbound_id=inbound_ids[0], plan_id=None),
+            held_for_review=True,
+            personal_data_kinds=("phone number",),
+        )
+        uow.updates.add(held)
+        uow.commit()
+    with uow_factory() as uow:
+        every = list(uow.updates.each())
+        assert every == uow.updates.all()
+        assert [u.inbound_id for u in every] == [*inbound_ids, inbound_ids[0]]
+        assert every[-1].personal_data_kinds == ("phone number",) and every[-1].held
+
+
+def test_updates_held_for_personal_data_are_listed_and_counted_until_released(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        inbound_id = uow.inbound.add(_arrived("<held@x>"))
+        held = replace(_update("3.1.1", inbound_id=inbound_id, plan_id=None), held_for_review=True)
+        ids = [
+            uow.updates.add(held),
+            uow.updates.add(replace(held, ref="3.1.2")),
+            uow.updates.add(_update("3.1.3", inbound_id=inbound_id, plan_id=None)),
+        ]
+        uow.updates.mark_released(ids[0], NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert [u.id for u in uow.updates.held()] == [ids[1]]
+        assert uow.updates.count_held() == 1
 
 
 def test_one_update_per_action_and_message(uow_factory: UowFactory) -> None:

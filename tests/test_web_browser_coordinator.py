@@ -374,7 +374,10 @@ def _download_the_workbook(desk: Desk, page: Any, attached: int) -> None:
     book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()), read_only=True)
     rows = [tuple(r) for r in book["Updates"].iter_rows(values_only=True)]
     header = rows[0]
-    updates = [dict(zip(header, row, strict=True)) for row in rows[1:]]
+    # Empty cells are left out of the file, so a row may end before the header does.
+    updates = [
+        dict(zip(header, row + (None,) * (len(header) - len(row)), strict=True)) for row in rows[1:]
+    ]
     corrected = [r for r in updates if r["supersedes"] == str(attached)]
     assert [(r["ref"], r["status"], r["commentary"], r["entered_by"]) for r in corrected] == [
         ("3.1.1", "Amber", CORRECTED_TEXT, COORDINATOR)

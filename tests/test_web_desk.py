@@ -3,6 +3,8 @@ things (attach, set aside, release, retry), each audited; refused without a sess
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 from email.message import EmailMessage
 from html import unescape
@@ -12,10 +14,11 @@ import pytest
 from sqlalchemy import Engine
 
 from scheduler.adapters.mail_transport import PermanentFailure
-from scheduler.domain.replies.records import InboundStatus
+from scheduler.domain.replies.progress import Status
+from scheduler.domain.replies.records import InboundStatus, RecordedUpdate
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
-from scheduler.services.export import neutralised
+from scheduler.services.export import HEADER, ROWS_PER_PIECE, neutralised, updates_csv
 from scheduler.services.inbox import ingest_raw
 from scheduler.services.reminders import deliver_queued
 from tests.fakes import RecordingTransport
@@ -273,3 +276,38 @@ def test_the_csv_export_neutralises_formula_cells(services: Services, clock: Set
     body = client.get("/updates.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in body
     assert ",=HYPERLINK" not in body
+
+
+def test_the_csv_export_comes_in_pieces_with_every_update_once_oldest_first(
+    services: Services, clock: SetClock
+) -> None:
+    # Given more updates than one piece of the export holds
+    given = ROWS_PER_PIECE * 2 + 1
+    with services.uow_factory() as uow:
+        uow.updates.add_all(
+            [
+                RecordedUpdate(
+                    ref="3.1.1",
+                    status=Status.GREEN,
+                    text=f"-{n} on track",
+                    received_at=FORM_TIME,
+                    sender=HELENE,
+                    lead_name="Helene Cooper",
+                    meeting=None,
+                )
+                for n in range(given)
+            ]
+        )
+        uow.commit()
+
+    # When the export is made
+    pieces = list(updates_csv(services))
+
+    # Then it came in several pieces that together hold the header and each update once
+    assert len(pieces) == 3  # a thousand rows, a thousand, and the last one
+    rows = list(csv.reader(io.StringIO("".join(pieces))))
+    assert rows[0] == list(HEADER)
+    assert [row[4] for row in rows[1:]] == [f"'-{n} on track" for n in range(given)]
+    ids = [int(row[0]) for row in rows[1:]]
+    assert ids == sorted(set(ids))
+    assert "".join(pieces) == signed_in(services, clock).get("/updates.csv").get_data(as_text=True)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, select, update
+from sqlalchemy import Table, case, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -129,6 +129,14 @@ class InboundRepository:
             .order_by(InboundRow.id)
         )
         return [_to_record(row) for row in rows]
+
+    def count_with_status(self, *statuses: InboundStatus) -> int:
+        counted = self.session.scalar(
+            select(func.count())
+            .select_from(InboundRow)
+            .where(InboundRow.status.in_([s.value for s in statuses]))
+        )
+        return int(counted or 0)
 
     def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
         result = self._core().execute(

@@ -233,6 +233,7 @@ class UpdateRow(Base):
 
 
 Index("ix_updates_meeting_received", UpdateRow.meeting, UpdateRow.received_at)
+Index("ix_updates_held", UpdateRow.held_for_review, UpdateRow.released_at)  # the few held
 
 
 class AttachmentRow(Base):

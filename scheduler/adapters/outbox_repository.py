@@ -233,6 +233,18 @@ class OutboxRepository:
         )
         return [_to_record(row) for row in rows]
 
+    def latest_sent(self, limit: int) -> list[OutboxMessage]:
+        rows = self.session.scalars(
+            select(OutboxRow)
+            .where(OutboxRow.status == OutboxStatus.SENT.value)
+            .order_by(
+                func.coalesce(OutboxRow.sent_at, OutboxRow.scheduled_for).desc(),
+                OutboxRow.id.desc(),
+            )
+            .limit(limit)
+        )
+        return [_to_record(row) for row in rows]
+
     def all(self) -> list[OutboxMessage]:
         rows = self.session.scalars(
             select(OutboxRow).order_by(OutboxRow.scheduled_for, OutboxRow.id)

@@ -14,6 +14,8 @@ _KEPT = {"\n", "\t"}
 
 def without_controls(text: str) -> str:
     """`text` without control (Cc) and format (Cf) characters, line breaks and tabs kept."""
+    if text.isprintable():  # no control, format, private-use or line-break character at all
+        return text
     return "".join(
         character
         for character in text.replace("\r\n", "\n").replace("\r", "\n")

@@ -85,7 +85,7 @@ def recorded_attention(config: Configuration, uow: UnitOfWork, digest: DigestDay
         failed=uow.outbox.with_status(OutboxStatus.FAILED),
         failing_addresses=uow.inbound.failing_addresses(),
         for_review=uow.inbound.with_status(InboundStatus.REVIEW),
-        held=[u for u in uow.updates.all() if u.held],
+        held=uow.updates.held(),
         away=[notice for day in upcoming for notice in uow.inbound.away_for_meeting(day)],
         names=names,
     )

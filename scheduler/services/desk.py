@@ -1,5 +1,6 @@
-"""The coordinator's year at a glance: meetings, who has replied for the next one, RAG per
-priority from each action's latest update, and milestones overdue or due in 28 days."""
+"""The coordinator's year at a glance: meetings, who has replied for the next one, what waits
+for the coordinator, RAG per priority from each action's latest update, and milestones
+overdue or due in 28 days."""
 
 from __future__ import annotations
 
@@ -10,7 +11,12 @@ from zoneinfo import ZoneInfo
 from scheduler.domain.replies.quarters import PriorityRag, count_statuses
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.services.app import Services
-from scheduler.services.preview import StatusReport, status_report
+from scheduler.services.preview import (
+    ReplyProgress,
+    WaitingCounts,
+    reply_progress,
+    waiting_counts,
+)
 
 MILESTONE_HORIZON_DAYS = 28
 
@@ -28,7 +34,8 @@ class MilestoneDue:
 class YearView:
     plan_name: str
     meetings: tuple[Meeting, ...]
-    report: StatusReport
+    progress: ReplyProgress
+    waiting: WaitingCounts
     priorities: tuple[PriorityRag, ...]
     overdue: tuple[MilestoneDue, ...]
     due_soon: tuple[MilestoneDue, ...]
@@ -39,10 +46,10 @@ def year_at_a_glance(services: Services, now: datetime) -> YearView:
     config = services.config.current()
     today = now.astimezone(ZoneInfo(config.policy.timezone)).date()
     plan = config.plan_for(today)
-    coordinator = config.coordinator_email(services.settings.coordinator_email)
     with services.uow_factory() as uow:
-        report = status_report(config, uow, now, coordinator)
-        latest = uow.updates.latest_by_ref(plan.name)
+        progress = reply_progress(config, uow, now)
+        waiting = waiting_counts(uow)
+        statuses = uow.updates.latest_statuses(plan.name)
         completed = uow.plans.completed_milestones(plan.name)
     priorities = []
     overdue: list[MilestoneDue] = []
@@ -51,20 +58,18 @@ def year_at_a_glance(services: Services, now: datetime) -> YearView:
     for priority in plan.priorities:
         for action in priority.actions:
             for milestone in action.milestones:
-                if (action.ref, milestone.label) in completed:
+                if milestone.due > horizon or (action.ref, milestone.label) in completed:
                     continue
                 item = MilestoneDue(
                     action.ref, action.action, milestone.label, milestone.due, priority.lead.name
                 )
-                if milestone.due < today:
-                    overdue.append(item)
-                elif milestone.due <= horizon:
-                    due_soon.append(item)
-        priorities.append(count_statuses(priority, latest))
+                (overdue if milestone.due < today else due_soon).append(item)
+        priorities.append(count_statuses(priority, statuses))
     return YearView(
         plan_name=plan.name,
         meetings=tuple(config.meetings),
-        report=report,
+        progress=progress,
+        waiting=waiting,
         priorities=tuple(priorities),
         overdue=tuple(sorted(overdue, key=lambda m: m.due)),
         due_soon=tuple(sorted(due_soon, key=lambda m: m.due)),

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from scheduler.domain.display_text import without_controls
 from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.services.app import Services
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+ROWS_PER_PIECE = 1000
 
 HEADER = (
     "id", "meeting", "ref", "status", "commentary", "lead", "sender", "received_at",
@@ -45,12 +46,17 @@ def update_cells(u: RecordedUpdate) -> tuple[str, ...]:
     return tuple(neutralised(without_controls(str(cell))) for cell in row)
 
 
-def updates_csv(services: Services) -> str:
-    """Every recorded update, oldest first, one row each."""
-    with services.uow_factory() as uow:
-        updates = uow.updates.all()
+def updates_csv(services: Services) -> Iterator[str]:
+    """Every recorded update, oldest first, one row each: the CSV's text in pieces, each
+    sent as soon as it is written, so a download of years of updates starts at once."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(HEADER)
-    writer.writerows(update_cells(u) for u in updates)
-    return out.getvalue()
+    with services.uow_factory() as uow:
+        for count, update in enumerate(uow.updates.each(), start=1):
+            writer.writerow(update_cells(update))
+            if count % ROWS_PER_PIECE == 0:
+                yield out.getvalue()
+                out.seek(0)
+                out.truncate()
+    yield out.getvalue()

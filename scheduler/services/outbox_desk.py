@@ -27,9 +27,8 @@ def outbox_view(services: Services) -> OutboxView:
     with services.uow_factory() as uow:
         waiting = uow.outbox.with_status(OutboxStatus.PENDING, OutboxStatus.SENDING)
         failed = uow.outbox.with_status(OutboxStatus.FAILED)
-        sent = uow.outbox.with_status(OutboxStatus.SENT)
-        newest = sorted(sent, key=lambda m: (m.sent_at or m.scheduled_for, m.id or 0))
-        shown = (*waiting, *failed, *newest[-RECENT_SENT:])
+        sent = uow.outbox.latest_sent(RECENT_SENT)
+        shown = (*waiting, *failed, *sent)
         retried: dict[str, list[AuditEntry]] = {}
         for entry in uow.audit.about([m.key for m in shown]):
             if entry.event == "outbox_retry":
@@ -37,7 +36,7 @@ def outbox_view(services: Services) -> OutboxView:
     return OutboxView(
         tuple(waiting),
         tuple(failed),
-        tuple(reversed(newest[-RECENT_SENT:])),
+        tuple(sent),
         {key: tuple(entries) for key, entries in retried.items()},
     )
 

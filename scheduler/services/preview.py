@@ -190,27 +190,89 @@ class StatusReport:
         }
 
 
+@dataclass(frozen=True)
+class ReplyProgress:
+    """The next meeting and which of its leads have replied for it."""
+
+    next_meeting: Meeting | None
+    replied: list[str]
+    not_replied: list[str]
+
+
+@dataclass(frozen=True)
+class WaitingCounts:
+    """How many failed emails, messages to review and held updates wait for the coordinator."""
+
+    failed: int
+    needs_review: int
+    held: int
+
+
 def status_report(
     config: Configuration, uow: UnitOfWork, now: datetime, coordinator_email: str | None
 ) -> StatusReport:
     """The next meeting and who has replied for it, what is due in 14 days, what failed, and
     what waits for the coordinator: messages to review and updates held for personal data."""
-    from scheduler.services.reminders import everything_recorded  # the daemon's wiring: on demand
+    progress = reply_progress(config, uow, now)
+    return StatusReport(
+        next_meeting=progress.next_meeting,
+        replied=progress.replied,
+        not_replied=progress.not_replied,
+        due_soon=due_in_14_days(config, uow, now, coordinator_email),
+        failed=[
+            FailedEmail(m.key, m.kind.value, m.to, m.last_error)
+            for m in uow.outbox.with_status(OutboxStatus.FAILED)
+        ],
+        failing_addresses=[failing.address for failing in uow.inbound.failing_addresses()],
+        pending=uow.outbox.count_with_status(OutboxStatus.PENDING, OutboxStatus.SENDING),
+        held_up=sorted(
+            {m.last_error for m in uow.outbox.with_status(OutboxStatus.PENDING) if m.last_error}
+        ),
+        needs_review=[
+            ReviewItem(m.id, m.from_address, m.subject, m.received_at, m.review_reason)
+            for m in uow.inbound.with_status(InboundStatus.REVIEW)
+        ],
+        held=held_updates(uow),
+    )
 
-    tz = ZoneInfo(config.policy.timezone)
-    today = now.astimezone(tz).date()
+
+def reply_progress(config: Configuration, uow: UnitOfWork, now: datetime) -> ReplyProgress:
+    """The next meeting to start after `now`, and its plan's leads who have and have not
+    replied for it, by name."""
     upcoming = [m for m in config.meetings if m.starts_at() >= now]
     meeting = upcoming[0] if upcoming else None
-    plan = config.plan_for(today)
-    replied_pairs = uow.updates.replied()
     replied: list[str] = []
     not_replied: list[str] = []
     if meeting is not None:
+        replied_pairs = uow.updates.replied([meeting.date])
         leads = config.plan_for(meeting.date).priorities
         for lead in {p.lead.name: p.lead for p in leads}.values():
             key = (meeting.key, lead_email_key(lead.email or ""))
             (replied if key in replied_pairs else not_replied).append(lead.name)
+    return ReplyProgress(meeting, sorted(replied), sorted(not_replied))
+
+
+def waiting_counts(uow: UnitOfWork) -> WaitingCounts:
+    """How many emails failed, messages wait for review and updates are held: what the desk
+    shows with a link to each list, counted rather than read."""
+    return WaitingCounts(
+        failed=uow.outbox.count_with_status(OutboxStatus.FAILED),
+        needs_review=uow.inbound.count_with_status(InboundStatus.REVIEW),
+        held=uow.updates.count_held(),
+    )
+
+
+def due_in_14_days(
+    config: Configuration, uow: UnitOfWork, now: datetime, coordinator_email: str | None
+) -> list[DueItem]:
+    """The emails the daemon will send in the next 14 days and the milestones due in them."""
+    from scheduler.services.reminders import everything_recorded  # the daemon's wiring: on demand
+
+    tz = ZoneInfo(config.policy.timezone)
+    today = now.astimezone(tz).date()
+    plan = config.plan_for(today)
     horizon = now + timedelta(days=14)
+    last_day = horizon.astimezone(tz).date()
     # What the daemon will send: its rules over what is recorded (no chaser to a lead who
     # has replied, no reminder for a completed milestone).
     due_soon = [
@@ -231,34 +293,15 @@ def status_report(
         for p in plan.priorities
         for a in p.actions
         for m in a.milestones
-        if today <= m.due <= horizon.astimezone(tz).date()
+        if today <= m.due <= last_day
     ]
-    return StatusReport(
-        next_meeting=meeting,
-        replied=sorted(replied),
-        not_replied=sorted(not_replied),
-        due_soon=sorted(due_soon + milestones_soon, key=lambda item: item.at),
-        failed=[
-            FailedEmail(m.key, m.kind.value, m.to, m.last_error)
-            for m in uow.outbox.with_status(OutboxStatus.FAILED)
-        ],
-        failing_addresses=[failing.address for failing in uow.inbound.failing_addresses()],
-        pending=uow.outbox.count_with_status(OutboxStatus.PENDING, OutboxStatus.SENDING),
-        held_up=sorted(
-            {m.last_error for m in uow.outbox.with_status(OutboxStatus.PENDING) if m.last_error}
-        ),
-        needs_review=[
-            ReviewItem(m.id, m.from_address, m.subject, m.received_at, m.review_reason)
-            for m in uow.inbound.with_status(InboundStatus.REVIEW)
-        ],
-        held=held_updates(uow),
-    )
+    return sorted(due_soon + milestones_soon, key=lambda item: item.at)
 
 
 def held_updates(uow: UnitOfWork) -> list[HeldUpdate]:
     """Every update held for personal data and not yet released, oldest first."""
     return [
         HeldUpdate(u.id, u.ref, u.lead_name, u.meeting, u.received_at, u.personal_data_kinds)
-        for u in uow.updates.all()
-        if u.held and u.id is not None
+        for u in uow.updates.held()
+        if u.id is not None
     ]

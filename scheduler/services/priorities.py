@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.domain.errors import UserError
 from scheduler.domain.plan.model import Action, Plan, Priority
+from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.quarters import PriorityRag, by_meeting, count_statuses
 from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.services.app import Services
@@ -52,8 +53,8 @@ def priorities_overview(services: Services, now: datetime) -> tuple[str, tuple[P
     """The plan's name and each priority's RAG from its actions' latest updates."""
     _, plan = current_plan(services, now)
     with services.uow_factory() as uow:
-        latest = uow.updates.latest_by_ref(plan.name)
-    return plan.name, tuple(count_statuses(p, latest) for p in plan.priorities)
+        statuses = uow.updates.latest_statuses(plan.name)
+    return plan.name, tuple(count_statuses(p, statuses) for p in plan.priorities)
 
 
 def priority_history(services: Services, ref: str, now: datetime) -> PriorityHistory:
@@ -67,9 +68,9 @@ def priority_history(services: Services, ref: str, now: datetime) -> PriorityHis
         updates = uow.updates.for_refs(plan.name, refs)
     meetings = plan_meetings(config, plan)
     per_meeting = by_meeting(updates)
-    latest: dict[str, RecordedUpdate] = {}
+    latest: dict[str, Status | None] = {}
     for update in updates:  # oldest first: the newest stays
-        latest[update.ref] = update
+        latest[update.ref] = update.status
     actions = tuple(
         ActionHistory(
             action,

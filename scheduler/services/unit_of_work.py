@@ -7,7 +7,7 @@ change is a named method, so what can happen to an email or a reply is listed he
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from types import TracebackType
@@ -16,6 +16,7 @@ from typing import Any, Protocol, Self
 from scheduler.domain.audit import AuditEntry
 from scheduler.domain.plan.loading import PlanLoadSummary
 from scheduler.domain.plan.model import Plan
+from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.records import (
     ArrivedMessage,
     AwayNotice,
@@ -157,6 +158,11 @@ class OutboxStore(Protocol):
 
     def with_status(self, *statuses: OutboxStatus) -> list[OutboxMessage]: ...
 
+    def latest_sent(self, limit: int) -> list[OutboxMessage]:
+        """The `limit` emails sent last (by when sent, else when meant to go), newest first:
+        the outbox page's, without reading the whole history of sent mail."""
+        ...
+
     def all(self) -> list[OutboxMessage]:
         """Every message, in the order they were meant to go."""
         ...
@@ -215,6 +221,8 @@ class InboundStore(Protocol):
 
     def with_status(self, *statuses: InboundStatus) -> list[StoredMessage]: ...
 
+    def count_with_status(self, *statuses: InboundStatus) -> int: ...
+
     def purge_raw_before(self, cutoff: datetime, now: datetime) -> int:
         """Drop the raw bytes of processed messages received before `cutoff`."""
         ...
@@ -249,11 +257,20 @@ class UpdateStore(Protocol):
         """
         ...
 
+    def latest_statuses(self, plan_name: str) -> dict[str, Status | None]:
+        """The status of the newest update per ref in the plan (None: text only), all that
+        counting a priority's RAG needs, without reading the updates themselves."""
+        ...
+
     def add(self, update: RecordedUpdate) -> int:
         """Record one update; its id."""
         ...
 
     def all(self) -> list[RecordedUpdate]: ...
+
+    def each(self) -> Iterator[RecordedUpdate]:
+        """Every update, oldest first, read a batch at a time (an export of the history)."""
+        ...
 
     def newest(self, limit: int) -> list[RecordedUpdate]:
         """The `limit` most recently recorded updates, newest first."""
@@ -261,6 +278,10 @@ class UpdateStore(Protocol):
 
     def held(self) -> list[RecordedUpdate]:
         """Updates held for personal data and not released, oldest first."""
+        ...
+
+    def count_held(self) -> int:
+        """How many updates `held` would list."""
         ...
 
     def for_refs(self, plan_name: str, refs: Collection[str]) -> list[RecordedUpdate]:

@@ -29,7 +29,9 @@ def updates_workbook(services: Services, now: datetime) -> bytes:
     sheet: Worksheet = book.create_sheet("Updates")
     sheet.append(HEADER)
     for update in updates:
-        sheet.append(update_cells(update))
+        # An empty cell is left out rather than written empty: it reads the same, and most
+        # rows have several, each costing the writer as much as a full one.
+        sheet.append([cell or None for cell in update_cells(update)])
     rag = book.create_sheet("RAG by quarter")
     rag.append(RAG_HEADER)
     in_plan = [u for u in updates if u.plan_id == plan_id]

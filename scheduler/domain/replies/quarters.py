@@ -3,7 +3,7 @@ stood at each meeting (an action's status carried forward from its last update).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -33,12 +33,12 @@ class QuarterRag:
     priorities: tuple[PriorityRag, ...]
 
 
-def count_statuses(priority: Priority, latest: dict[str, RecordedUpdate]) -> PriorityRag:
-    """The priority's actions counted by the status of their update in `latest`."""
+def count_statuses(priority: Priority, statuses: Mapping[str, Status | None]) -> PriorityRag:
+    """The priority's actions counted by their status in `statuses` (by ref; None or no
+    entry: "No update")."""
     counts = dict.fromkeys(STATUS_ORDER, 0)
     for action in priority.actions:
-        update = latest.get(action.ref)
-        counts[update.status.value if update and update.status else NO_UPDATE] += 1
+        counts[statuses.get(action.ref) or NO_UPDATE] += 1  # a Status is its value, a str
     return PriorityRag(priority.ref, priority.title, priority.lead.name, tuple(counts.items()))
 
 
@@ -60,12 +60,12 @@ def rag_by_meeting(
         (u for u in updates if u.meeting is not None and u.status is not None),
         key=lambda u: (u.meeting, u.id or 0),
     )
-    current: dict[str, RecordedUpdate] = {}
+    current: dict[str, Status | None] = {}
     quarters = []
     taken = 0
     for meeting in sorted(meetings):
         while taken < len(ordered) and (ordered[taken].meeting or meeting) <= meeting:
-            current[ordered[taken].ref] = ordered[taken]
+            current[ordered[taken].ref] = ordered[taken].status
             taken += 1
         rags = tuple(count_statuses(p, current) for p in plan.priorities)
         quarters.append(QuarterRag(meeting, rags))
