@@ -11,7 +11,6 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import replace
 from datetime import date, datetime
-from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +22,6 @@ from scheduler.domain.schedule.notification import Notification, NotificationKin
 from scheduler.domain.schedule.outbox import (
     AcknowledgementContext,
     OutboxMessage,
-    Rendering,
     queued_message,
 )
 from scheduler.domain.schedule.purpose import reply_by
@@ -32,14 +30,14 @@ from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import (
     ActionLine,
-    Attachment,
     EmailContext,
     MilestoneLine,
-    compose_message,
+    compose_rendering,
     new_message_id,
     new_token,
 )
 from scheduler.services.configuration import Configuration
+from scheduler.services.email_parts import Attachment
 from scheduler.services.lead_links import update_form_url
 from scheduler.services.pack_timeline import late_updates
 from scheduler.services.unit_of_work import UnitOfWork
@@ -131,7 +129,7 @@ def rendered(
     settings = services.settings
     assert message.token is not None and message.message_id is not None
     ctx = _with_update_link(services, message, ctx)
-    email = compose_message(
+    rendering = compose_rendering(
         ctx,
         token=message.token,
         message_id=message.message_id,
@@ -140,12 +138,6 @@ def rendered(
         templates_dir=settings.templates_dir,
         now=now,
         attachments=attachments,
-    )
-    body = email.get_body(preferencelist=("plain",))
-    rendering = Rendering(
-        subject=str(email["Subject"]),
-        body_text=body.get_content() if isinstance(body, EmailMessage) else "",
-        raw=email.as_bytes(),
     )
     return replace(message, rendering=rendering)
 

@@ -22,10 +22,10 @@ from scheduler.domain.schedule.outbox import OutboxStatus, queued_message
 from scheduler.domain.schedule.recorded_needs import recorded_needs
 from scheduler.events import log_event
 from scheduler.services.app import Services
-from scheduler.services.compose import Attachment
 from scheduler.services.configuration import Configuration
 from scheduler.services.coordinator_digest import queue_coordinator_digest
 from scheduler.services.delivery import DeliveryReport, deliver_from
+from scheduler.services.email_parts import Attachment
 from scheduler.services.email_rendering import (
     context_for,
     latest_updates_for,
