@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
+from email import quoprimime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,7 +15,7 @@ from scheduler.domain.schedule.notification import NotificationKind
 from scheduler.domain.schedule.outbox import Rendering
 from scheduler.services.compose import compose_rendering, email_parts
 from scheduler.services.email_parts import Attachment, EmailParts, Mailbox, email_message
-from scheduler.services.mime_bytes import written_email
+from scheduler.services.mime_bytes import quoted_printable, written_email
 from tests.test_compose import MESSAGE_ID, NOW, TEMPLATES, TOKEN, context
 
 SEED = 20110621
@@ -174,3 +175,18 @@ def test_headers_fold_where_the_package_folds_them_at_any_length(length: int) ->
     fast = written(parts)
     assert fast is not None
     assert fast == by_the_email_package(parts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.binary(max_size=100),
+            st.sampled_from([b" ", b"\t", b"=", b"\r\n", b"\n", b"\r", b"x" * 75, b"\x85"]),
+        ),
+        max_size=30,
+    ).map(b"".join)
+)
+def test_a_body_is_quoted_printable_as_the_package_has_it(body: bytes) -> None:
+    expected = quoprimime.body_encode(body.decode("latin-1"), 78).encode("ascii")
+    assert quoted_printable(body) == expected

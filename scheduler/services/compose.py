@@ -123,6 +123,13 @@ def new_message_id(domain: str) -> str:
 
 def plus_address(address: str, token: str) -> str:
     """`local@domain` becomes `local+<token>@domain`, the address a reply comes back to."""
+    local, domain = _reply_address_parts(address)
+    return f"{local}+{token}@{domain}"
+
+
+@lru_cache(maxsize=8)
+def _reply_address_parts(address: str) -> tuple[str, str]:
+    """The settings' reply address, read once rather than for every email."""
     _, addr = parseaddr(address)
     local, at, domain = addr.rpartition("@")
     if not at or not local or not domain:
@@ -131,7 +138,7 @@ def plus_address(address: str, token: str) -> str:
             None,
             f"CSP_REPLY_TO must be an address like name@example.org, not {address!r}",
         )
-    return f"{local}+{token}@{domain}"
+    return local, domain
 
 
 def token_from_subject(subject: str) -> str | None:
@@ -296,6 +303,7 @@ def check_templates(templates_dir: Path) -> None:
         _load(env, templates_dir, name)
 
 
+@lru_cache(maxsize=8)
 def _sender(from_address: str, partnership: str) -> Mailbox:
     name, addr = parseaddr(from_address)
     local, at, domain = addr.rpartition("@")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from typing import Any
@@ -98,19 +98,30 @@ def context_for(
 def store_rendered(services: Services, message: OutboxMessage, **detail: Any) -> bool:
     """Write a rendered email to the outbox in its own short transaction (on SQLite the write
     lock is held only for this), unless its key is there already, and log it as queued."""
+    return store_all_rendered(services, [message], **detail) == 1
+
+
+def store_all_rendered(services: Services, messages: Sequence[OutboxMessage], **detail: Any) -> int:
+    """Write rendered emails to the outbox in one short transaction and one statement, each
+    unless its key is there already, and log each one written as queued; how many were."""
+    if not messages:
+        return 0
     with services.uow_factory() as uow:
-        added = uow.outbox.add(message)
+        added = uow.outbox.add_all(messages)
         uow.commit()
-    if added:
-        log_event(
-            "queued",
-            kind=message.kind.value,
-            key=message.key,
-            to=list(message.to),
-            **detail,
-            message_id=message.message_id,
-        )
-    return added
+    unlogged = set(added)
+    for message in messages:
+        if message.key in unlogged:
+            unlogged.discard(message.key)
+            log_event(
+                "queued",
+                kind=message.kind.value,
+                key=message.key,
+                to=list(message.to),
+                **detail,
+                message_id=message.message_id,
+            )
+    return len(added)
 
 
 def rendered(

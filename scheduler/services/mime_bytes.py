@@ -18,7 +18,6 @@ import random
 import re
 import sys
 from collections.abc import Sequence
-from email import quoprimime
 
 from scheduler.domain.schedule.outbox import Rendering
 from scheduler.services.email_parts import Attachment, EmailParts, Mailbox
@@ -35,6 +34,12 @@ _MESSAGE_ID = re.compile(r"<[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>")
 _DATE = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d [+-]\d{4}")
 _MIME_TYPE = re.compile(r"[a-z0-9.+-]+/[a-z0-9.+-]+")
 _PARAMETER = re.compile(r"[A-Za-z0-9._=+-]+(?: [A-Za-z0-9._=+-]+)*")
+# Bytes a quoted-printable body writes as =XX, besides "=" itself: all but tab, line ends
+# and printable ASCII.
+_QUOTED_IN_BODY = re.compile(rb"[^\t\n\r -~]")
+_WRITTEN_AS_IS = b"\t\n\r" + bytes(range(0x20, 0x7F))
+_BLANKS = (b" ", b"\t")
+_EQUALS = ord("=")
 _BOUNDARY_DIGITS = len(repr(sys.maxsize - 1))  # as the email package's generator has it
 
 
@@ -185,17 +190,63 @@ def _encoded_text(text: str) -> tuple[str, bytes]:
     line ends (`email.contentmanager`'s choice under policy SMTP, which allows 8bit)."""
     lines = text.encode("utf-8").splitlines()
     normal = b"\n".join(lines) + b"\n"
-    if max((len(line) for line in lines), default=0) <= MAX_LINE:
+    if max(map(len, lines), default=0) <= MAX_LINE:
         return ("7bit" if normal.isascii() else "8bit"), normal
     sniff = b"\r\n".join(lines[:10]) + b"\r\n"
-    sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), MAX_LINE)
+    sniff_qp = quoted_printable(sniff)
     if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
         embedded = b"\r\n".join(lines) + b"\r\n"
         return "base64", base64.encodebytes(embedded)
     if len(lines) <= 10:
-        return "quoted-printable", sniff_qp.encode("ascii")
-    encoded = quoprimime.body_encode(normal.decode("latin-1"), MAX_LINE)
-    return "quoted-printable", encoded.encode("ascii")
+        return "quoted-printable", sniff_qp
+    return "quoted-printable", quoted_printable(normal)
+
+
+def quoted_printable(body: bytes) -> bytes:
+    """`email.quoprimime.body_encode(body.decode("latin-1"), 78)` in ASCII bytes, as the
+    package encodes a body: its steps, taken on bytes, where a line that fits and does not
+    end in a blank is kept whole."""
+    if not body:
+        return body
+    encoded = body.replace(b"=", b"=3D")
+    if encoded.translate(None, _WRITTEN_AS_IS):  # anything left to write as =XX
+        encoded = _QUOTED_IN_BODY.sub(lambda byte: b"=%02X" % byte[0][0], encoded)
+    written: list[bytes] = []
+    for line in encoded.splitlines():
+        if len(line) <= MAX_LINE and not line.endswith(_BLANKS):
+            written.append(line)
+        else:
+            _write_long_line(line, written)
+    if encoded.endswith((b"\r", b"\n")):
+        written.append(b"")
+    return b"\n".join(written)
+
+
+def _write_long_line(line: bytes, written: list[bytes]) -> None:
+    """A line cut with soft breaks (never inside an escape), a blank at its end quoted."""
+    start, last_start = 0, len(line) - 1 - MAX_LINE
+    while start <= last_start:
+        stop = start + MAX_LINE - 1
+        if line[stop - 2] == _EQUALS:
+            written.append(line[start : stop - 1])
+            start = stop - 2
+        elif line[stop - 1] == _EQUALS:
+            written.append(line[start:stop])
+            start = stop - 1
+        else:
+            written.append(line[start:stop] + b"=")
+            start = stop
+    if not line.endswith(_BLANKS):
+        written.append(line[start:])
+        return
+    room, blank = start - last_start, line[-1]
+    if room >= 3:
+        end = b"=%02X" % blank
+    elif room == 2:
+        end = bytes([blank]) + b"=\n"
+    else:
+        end = b"=\n=%02X" % blank
+    written.append(line[start:-1] + end)
 
 
 def _attachment_part(attachment: Attachment) -> bytes | None:
