@@ -381,11 +381,14 @@ def _template_values(
         "token": token,
         "reply_address": reply_address,
         "marker": REPLY_MARKER,
-        "statuses": [status.value for status in Status],
+        "statuses": list(_STATUS_VALUES),
         "example_ref": ctx.actions[0].ref if ctx.actions else "3.1.4",
         "attachments": list(attachments),
         "web_link": ctx.web_link,
     }
+
+
+_STATUS_VALUES = tuple(status.value for status in Status)
 
 
 def _status(status: Status | None) -> str:
