@@ -37,6 +37,9 @@ class InMemoryOutbox:
         self._insert(row)
         return True
 
+    def add_all(self, messages: Sequence[OutboxMessage]) -> frozenset[str]:
+        return frozenset(m.key for m in messages if self.add(m))
+
     def add_new(self, *messages: OutboxMessage) -> None:
         for message in messages:
             self._insert(OutboxRow(_stored(message)))  # a duplicate key fails at commit

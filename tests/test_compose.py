@@ -22,7 +22,6 @@ from scheduler.domain.schedule.notification import MilestoneRef, Notification, N
 from scheduler.services.compose import (
     REPLY_MARKER,
     ActionLine,
-    Attachment,
     EmailContext,
     MilestoneLine,
     check_templates,
@@ -33,6 +32,7 @@ from scheduler.services.compose import (
     subject_line,
     token_from_subject,
 )
+from scheduler.services.email_parts import Attachment
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 LONDON = ZoneInfo("Europe/London")

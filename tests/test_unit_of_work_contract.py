@@ -235,6 +235,32 @@ def test_add_refuses_a_repeated_key_or_token_and_keeps_the_first(uow_factory: Uo
         assert [(m.key, m.token) for m in uow.outbox.all()] == [("a", "t1")]
 
 
+def test_many_are_added_at_once_each_key_and_token_once_keeping_the_first(
+    uow_factory: UowFactory,
+) -> None:
+    _add(uow_factory, _message("a", token="t1"))
+    with uow_factory() as uow:
+        added = uow.outbox.add_all(
+            [
+                _message("a", token="t2"),  # key taken before
+                _message("b", token="t1"),  # token taken before
+                _message("c", token="t3"),
+                _message("c", token="t4"),  # key taken earlier in the same call
+                _message("d", token="t3"),  # token taken earlier in the same call
+                _message("e"),
+            ]
+        )
+        assert uow.outbox.add_all([]) == frozenset()
+        uow.commit()
+    assert added == {"c", "e"}
+    with uow_factory() as uow:
+        assert [(m.key, m.token) for m in uow.outbox.all()] == [
+            ("a", "t1"),
+            ("c", "t3"),
+            ("e", None),
+        ]
+
+
 def test_claim_takes_due_rendered_messages_in_the_order_they_were_meant_to_go(
     uow_factory: UowFactory,
 ) -> None:

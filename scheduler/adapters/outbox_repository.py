@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import OutboxRow
-from scheduler.adapters.rows import insert_all, insert_unless_taken, text_values
+from scheduler.adapters.rows import insert_all, insert_new_rows, insert_unless_taken, text_values
 from scheduler.domain.schedule.notification import MilestoneRef, NotificationKind
 from scheduler.domain.schedule.outbox import (
     AcknowledgementContext,
@@ -56,6 +56,10 @@ class OutboxRepository:
 
     def add(self, message: OutboxMessage) -> bool:
         return insert_unless_taken(self._core(), _TABLE, _values(message))
+
+    def add_all(self, messages: Sequence[OutboxMessage]) -> frozenset[str]:
+        rows = [_values(m) for m in messages]
+        return frozenset(insert_new_rows(self._core(), _TABLE, rows, "key", any_unique=True))
 
     def add_new(self, *messages: OutboxMessage) -> None:
         insert_all(self.session, OutboxRow, [_values(m) for m in messages])

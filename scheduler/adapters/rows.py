@@ -39,9 +39,15 @@ def insert_all(session: Session, entity: type[Any], rows: Sequence[dict[str, Any
 
 
 def insert_new_rows(
-    connection: Connection, table: Table, rows: Sequence[dict[str, Any]], key: str
+    connection: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    key: str,
+    *,
+    any_unique: bool = False,
 ) -> dict[Any, int]:
-    """Insert many rows in one statement, skipping those whose unique `key` exists already.
+    """Insert many rows in one statement, skipping those whose unique `key` exists already
+    (with `any_unique`, those that would repeat any unique column).
 
     Returns the id of each row inserted, by its key: a key missing from the answer was there
     before (or repeated in `rows`, where the first of them is the one inserted).
@@ -52,7 +58,7 @@ def insert_new_rows(
     dialect = importlib.import_module(f"sqlalchemy.dialects.{connection.dialect.name}")
     statement = (
         dialect.insert(table)
-        .on_conflict_do_nothing(index_elements=[key])
+        .on_conflict_do_nothing(index_elements=None if any_unique else [key])
         .returning(table.c.id, table.c[key])
     )
     # Many parameter sets: SQLAlchemy sends them as few multi-row statements, compiled once.

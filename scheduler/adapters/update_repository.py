@@ -10,7 +10,7 @@ from sqlalchemy import Row, Select, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.adapters.orm import AuditRow, PlanRow, ReplyRow, UpdateRow
-from scheduler.adapters.rows import insert_all
+from scheduler.adapters.rows import insert_all, text_values
 from scheduler.domain.audit import AuditEntry
 from scheduler.domain.replies.progress import Status
 from scheduler.domain.replies.records import RecordedUpdate
@@ -49,7 +49,9 @@ class UpdateRepository:
         if refs is not None:
             if not refs:
                 return {}
-            newest = newest.where(UpdateRow.ref.in_(list(refs)))
+            # The refs bound as one parameter: a busy tick asks about every action of a plan.
+            given = text_values(self.session.get_bind().dialect.name, sorted(set(refs)))
+            newest = newest.where(UpdateRow.ref.in_(select(given.c.value)))
         rows = self.session.execute(select(*_COLUMNS).where(UpdateRow.id.in_(newest)))
         return {row.ref: _to_record(row) for row in rows}
 

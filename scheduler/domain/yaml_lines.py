@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import yaml
@@ -95,17 +97,34 @@ def load_yaml(text: str, source: str) -> Any:
 
     Raises LocatedError(source, line, ...) for syntax errors and duplicate keys.
     """
+    with _collector_paused():
+        try:
+            node = _compose(text)
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = mark.line + 1 if mark is not None else None
+            raise LocatedError(source, line, f"YAML syntax error: {exc.problem or exc}") from None
+        except yaml.YAMLError as exc:
+            raise LocatedError(source, None, f"YAML error: {exc}") from None
+        if node is None:
+            return None
+        value = _construct(node, source, SafeConstructor())
+        del node  # freed now, so the collector, running again, never walks the nodes
+        return value
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a tree is built: a large plan is hundreds of
+    thousands of nodes, in no cycle, and the collector would walk the growing heap again and
+    again (most of the time the load took). Refcounting frees the nodes as ever."""
+    was_running = gc.isenabled()
+    gc.disable()
     try:
-        node = _compose(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise LocatedError(source, line, f"YAML syntax error: {exc.problem or exc}") from None
-    except yaml.YAMLError as exc:
-        raise LocatedError(source, None, f"YAML error: {exc}") from None
-    if node is None:
-        return None
-    return _construct(node, source, SafeConstructor())
+        yield
+    finally:
+        if was_running:
+            gc.enable()
 
 
 def _compose(text: str) -> Node | None:

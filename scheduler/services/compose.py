@@ -8,14 +8,12 @@ can be matched to what it answers even when one of the two is lost on the way ba
 
 from __future__ import annotations
 
-import email.policy
 import re
 import secrets
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
@@ -42,7 +40,10 @@ from scheduler.domain.replies.text import REPLY_MARKER
 from scheduler.domain.schedule.coordinator_digest import DigestItem
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
+from scheduler.domain.schedule.outbox import Rendering
+from scheduler.services.email_parts import Attachment, EmailParts, Mailbox, email_message
 from scheduler.services.ics import MilestoneEvent, meeting_calendar, milestones_calendar
+from scheduler.services.mime_bytes import written_email
 
 TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 TOKEN_LENGTH = 20
@@ -77,15 +78,6 @@ class MilestoneLine:
 
     milestone: MilestoneRef
     action: str
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A file sent with the email, such as the agenda pack PDF."""
-
-    filename: str
-    content: bytes
-    mime_type: str = "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -131,6 +123,13 @@ def new_message_id(domain: str) -> str:
 
 def plus_address(address: str, token: str) -> str:
     """`local@domain` becomes `local+<token>@domain`, the address a reply comes back to."""
+    local, domain = _reply_address_parts(address)
+    return f"{local}+{token}@{domain}"
+
+
+@lru_cache(maxsize=8)
+def _reply_address_parts(address: str) -> tuple[str, str]:
+    """The settings' reply address, read once rather than for every email."""
     _, addr = parseaddr(address)
     local, at, domain = addr.rpartition("@")
     if not at or not local or not domain:
@@ -139,7 +138,7 @@ def plus_address(address: str, token: str) -> str:
             None,
             f"CSP_REPLY_TO must be an address like name@example.org, not {address!r}",
         )
-    return f"{local}+{token}@{domain}"
+    return local, domain
 
 
 def token_from_subject(subject: str) -> str | None:
@@ -198,6 +197,67 @@ def compose_message(
     its local date the day from which the email tells dates relatively, so an email sent late
     says how far a deadline really is.
     """
+    return email_message(
+        email_parts(
+            ctx,
+            token=token,
+            message_id=message_id,
+            from_address=from_address,
+            reply_to=reply_to,
+            templates_dir=templates_dir,
+            now=now,
+            attachments=attachments,
+        )
+    )
+
+
+def compose_rendering(
+    ctx: EmailContext,
+    *,
+    token: str,
+    message_id: str,
+    from_address: str,
+    reply_to: str,
+    templates_dir: Path,
+    now: datetime,
+    attachments: Sequence[Attachment] = (),
+) -> Rendering:
+    """`compose_message`'s email as the outbox keeps it: its bytes, subject and plain text,
+    written straight from its parts where they are plain (as a reminder's are)."""
+    parts = email_parts(
+        ctx,
+        token=token,
+        message_id=message_id,
+        from_address=from_address,
+        reply_to=reply_to,
+        templates_dir=templates_dir,
+        now=now,
+        attachments=attachments,
+    )
+    written = written_email(parts)
+    if written is not None:
+        return written
+    msg = email_message(parts)
+    body = msg.get_body(preferencelist=("plain",))
+    return Rendering(
+        subject=str(msg["Subject"]),
+        body_text=body.get_content() if isinstance(body, EmailMessage) else "",
+        raw=msg.as_bytes(),
+    )
+
+
+def email_parts(
+    ctx: EmailContext,
+    *,
+    token: str,
+    message_id: str,
+    from_address: str,
+    reply_to: str,
+    templates_dir: Path,
+    now: datetime,
+    attachments: Sequence[Attachment] = (),
+) -> EmailParts:
+    """What the email for a due notification consists of, its templates rendered."""
     notification = ctx.notification
     if not TOKEN_PATTERN.fullmatch(token):
         raise ValueError(f"token must be {TOKEN_LENGTH} characters of [a-z2-7], got {token!r}")
@@ -205,7 +265,6 @@ def compose_message(
         raise ValueError(f"Message-ID must look like <id@domain>, got {message_id!r}")
     if not notification.to:
         raise ValueError(f"notification {notification.key} has no recipient")
-    moment = now
     reply_address = plus_address(reply_to, token)
     rendered = render_email(
         ctx,
@@ -216,39 +275,22 @@ def compose_message(
         attachments=[a.filename for a in attachments],
     )
     sender = _sender(from_address, ctx.partnership)
-
-    msg = EmailMessage(policy=email.policy.SMTP)
-    msg["From"] = sender
-    msg["To"] = _recipients(notification.to, ctx)
-    if notification.cc:
-        msg["Cc"] = _recipients(notification.cc, ctx)
-    msg["Reply-To"] = Address(display_name=ctx.partnership, addr_spec=reply_address)
-    msg["Subject"] = f"{rendered.subject} [CSP:{token}]"
-    msg["Date"] = format_datetime(moment)
-    msg["Message-ID"] = message_id
-    if ctx.thread:
-        msg["In-Reply-To"] = ctx.thread[-1]
-        msg["References"] = " ".join(ctx.thread)
+    calendar = _calendar(ctx, domain=sender.addr_spec.rpartition("@")[2], stamp=now)
     acknowledgement = notification.kind is NotificationKind.ACKNOWLEDGEMENT
-    msg["Auto-Submitted"] = "auto-replied" if acknowledgement else "auto-generated"
-    msg.set_content(rendered.text)
-    msg.add_alternative(rendered.html, subtype="html")
-    calendar = _calendar(ctx, domain=sender.domain, stamp=moment)
-    if calendar is not None:
-        filename, text = calendar
-        msg.add_attachment(
-            text.encode("utf-8"),
-            maintype="text",
-            subtype="calendar",
-            filename=filename,
-            params={"method": "PUBLISH", "charset": "utf-8"},
-        )
-    for attachment in attachments:
-        maintype, _, subtype = attachment.mime_type.partition("/")
-        msg.add_attachment(
-            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
-        )
-    return msg
+    return EmailParts(
+        sender=sender,
+        to=_recipients(notification.to, ctx),
+        cc=_recipients(notification.cc, ctx),
+        reply_to=Mailbox(ctx.partnership, reply_address),
+        subject=f"{rendered.subject} [CSP:{token}]",
+        date=format_datetime(now),
+        message_id=message_id,
+        thread=ctx.thread,
+        auto_submitted="auto-replied" if acknowledgement else "auto-generated",
+        text=rendered.text,
+        html=rendered.html,
+        attachments=(*calendar, *attachments),
+    )
 
 
 def check_templates(templates_dir: Path) -> None:
@@ -261,7 +303,8 @@ def check_templates(templates_dir: Path) -> None:
         _load(env, templates_dir, name)
 
 
-def _sender(from_address: str, partnership: str) -> Address:
+@lru_cache(maxsize=8)
+def _sender(from_address: str, partnership: str) -> Mailbox:
     name, addr = parseaddr(from_address)
     local, at, domain = addr.rpartition("@")
     if not at or not local or not domain:
@@ -270,31 +313,38 @@ def _sender(from_address: str, partnership: str) -> Address:
             None,
             f"CSP_FROM_ADDRESS must be an address like name@example.org, not {from_address!r}",
         )
-    return Address(display_name=name or partnership, addr_spec=addr)
+    return Mailbox(name or partnership, addr)
 
 
-def _recipients(addresses: Sequence[str], ctx: EmailContext) -> list[Address]:
+def _recipients(addresses: Sequence[str], ctx: EmailContext) -> tuple[Mailbox, ...]:
     """Addresses with the names we know: the lead's (sole recipient) and the coordinator's."""
     names: dict[str, str] = {}
     if len(ctx.notification.to) == 1 and ctx.lead_name:
         names[ctx.notification.to[0].lower()] = ctx.lead_name
     if ctx.coordinator_email and ctx.coordinator_name:
         names.setdefault(ctx.coordinator_email.lower(), ctx.coordinator_name)
-    return [Address(display_name=names.get(a.lower(), ""), addr_spec=a) for a in addresses]
+    return tuple(Mailbox(names.get(a.lower(), ""), a) for a in addresses)
 
 
-def _calendar(ctx: EmailContext, *, domain: str, stamp: datetime) -> tuple[str, str] | None:
+def _calendar(ctx: EmailContext, *, domain: str, stamp: datetime) -> tuple[Attachment, ...]:
+    """The meeting or the deadlines the email is about, as a calendar to add them to."""
     kind = ctx.notification.kind
     if kind in _MEETING_CALENDAR and ctx.meeting is not None:
         meeting = ctx.meeting
         text = meeting_calendar(
             meeting, domain=domain, stamp=stamp, description=f"{ctx.partnership}: {meeting.title}"
         )
-        return f"meeting-{meeting.date.isoformat()}.ics", text
+        return (_calendar_file(f"meeting-{meeting.date.isoformat()}.ics", text),)
     if kind in _DEADLINE_CALENDAR and ctx.milestones:
         events = [MilestoneEvent(line.milestone, line.action) for line in ctx.milestones]
-        return "deadlines.ics", milestones_calendar(events, domain=domain, stamp=stamp)
-    return None
+        text = milestones_calendar(events, domain=domain, stamp=stamp)
+        return (_calendar_file("deadlines.ics", text),)
+    return ()
+
+
+def _calendar_file(filename: str, text: str) -> Attachment:
+    params = (("method", "PUBLISH"), ("charset", "utf-8"))
+    return Attachment(filename, text.encode("utf-8"), "text/calendar", params)
 
 
 def _template_values(
@@ -331,11 +381,14 @@ def _template_values(
         "token": token,
         "reply_address": reply_address,
         "marker": REPLY_MARKER,
-        "statuses": [status.value for status in Status],
+        "statuses": list(_STATUS_VALUES),
         "example_ref": ctx.actions[0].ref if ctx.actions else "3.1.4",
         "attachments": list(attachments),
         "web_link": ctx.web_link,
     }
+
+
+_STATUS_VALUES = tuple(status.value for status in Status)
 
 
 def _status(status: Status | None) -> str:

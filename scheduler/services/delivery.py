@@ -412,7 +412,10 @@ def _snapshot(message: OutboxMessage) -> _Claimed:
         f"outbox message {message.key} has no rendered email"
     )
     raw = message.rendering.raw
-    headers = BytesHeaderParser(policy=compat32).parsebytes(raw)
+    # The headers end at the first blank line, which is in this much (the rest may be a pack).
+    blank_line = raw.find(b"\r\n\r\n")
+    heading = raw if blank_line < 0 else raw[: blank_line + 4]
+    headers = BytesHeaderParser(policy=compat32).parsebytes(heading)
     return _Claimed(
         id=message.id,
         key=message.key,

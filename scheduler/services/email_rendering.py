@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from email.message import EmailMessage
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,7 +22,6 @@ from scheduler.domain.schedule.notification import Notification, NotificationKin
 from scheduler.domain.schedule.outbox import (
     AcknowledgementContext,
     OutboxMessage,
-    Rendering,
     queued_message,
 )
 from scheduler.domain.schedule.purpose import reply_by
@@ -32,14 +30,14 @@ from scheduler.events import log_event
 from scheduler.services.app import Services
 from scheduler.services.compose import (
     ActionLine,
-    Attachment,
     EmailContext,
     MilestoneLine,
-    compose_message,
+    compose_rendering,
     new_message_id,
     new_token,
 )
 from scheduler.services.configuration import Configuration
+from scheduler.services.email_parts import Attachment
 from scheduler.services.lead_links import update_form_url
 from scheduler.services.pack_timeline import late_updates
 from scheduler.services.unit_of_work import UnitOfWork
@@ -100,19 +98,30 @@ def context_for(
 def store_rendered(services: Services, message: OutboxMessage, **detail: Any) -> bool:
     """Write a rendered email to the outbox in its own short transaction (on SQLite the write
     lock is held only for this), unless its key is there already, and log it as queued."""
+    return store_all_rendered(services, [message], **detail) == 1
+
+
+def store_all_rendered(services: Services, messages: Sequence[OutboxMessage], **detail: Any) -> int:
+    """Write rendered emails to the outbox in one short transaction and one statement, each
+    unless its key is there already, and log each one written as queued; how many were."""
+    if not messages:
+        return 0
     with services.uow_factory() as uow:
-        added = uow.outbox.add(message)
+        added = uow.outbox.add_all(messages)
         uow.commit()
-    if added:
-        log_event(
-            "queued",
-            kind=message.kind.value,
-            key=message.key,
-            to=list(message.to),
-            **detail,
-            message_id=message.message_id,
-        )
-    return added
+    unlogged = set(added)
+    for message in messages:
+        if message.key in unlogged:
+            unlogged.discard(message.key)
+            log_event(
+                "queued",
+                kind=message.kind.value,
+                key=message.key,
+                to=list(message.to),
+                **detail,
+                message_id=message.message_id,
+            )
+    return len(added)
 
 
 def rendered(
@@ -131,7 +140,7 @@ def rendered(
     settings = services.settings
     assert message.token is not None and message.message_id is not None
     ctx = _with_update_link(services, message, ctx)
-    email = compose_message(
+    rendering = compose_rendering(
         ctx,
         token=message.token,
         message_id=message.message_id,
@@ -140,12 +149,6 @@ def rendered(
         templates_dir=settings.templates_dir,
         now=now,
         attachments=attachments,
-    )
-    body = email.get_body(preferencelist=("plain",))
-    rendering = Rendering(
-        subject=str(email["Subject"]),
-        body_text=body.get_content() if isinstance(body, EmailMessage) else "",
-        raw=email.as_bytes(),
     )
     return replace(message, rendering=rendering)
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.domain.replies.records import InboundStatus
 from scheduler.domain.schedule.meeting import Meeting
-from scheduler.domain.schedule.notification import Notification
+from scheduler.domain.schedule.notification import MilestoneRef, Notification
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.domain.schedule.recipients import lead_email_key
 from scheduler.domain.schedule.simulation import (
@@ -31,6 +31,18 @@ def subject_for(config: Configuration, templates_dir: Path) -> Callable[[Notific
     meetings = {m.date: m for m in reversed(config.meetings)}  # the first of a date wins
     coordinator = config.people.coordinator
     actions = {a.ref: a for _, plan in config.plans for _, a in plan.actions()}
+    # A lead's update request and chasers list the same milestones, meeting after meeting.
+    milestone_lines: dict[tuple[MilestoneRef, ...], tuple[MilestoneLine, ...]] = {}
+
+    def lines_of(milestones: tuple[MilestoneRef, ...]) -> tuple[MilestoneLine, ...]:
+        lines = milestone_lines.get(milestones)
+        if lines is None:
+            lines = milestone_lines[milestones] = tuple(
+                MilestoneLine(m, actions[m.action_ref].action)
+                for m in milestones
+                if m.action_ref in actions
+            )
+        return lines
 
     def subject(n: Notification) -> str:
         meeting = meetings.get(n.meeting) if n.meeting is not None else None
@@ -40,11 +52,7 @@ def subject_for(config: Configuration, templates_dir: Path) -> Callable[[Notific
             partnership=config.partnership,
             timezone=config.policy.timezone,
             meeting=meeting,
-            milestones=tuple(
-                MilestoneLine(m, actions[m.action_ref].action)
-                for m in n.milestones
-                if m.action_ref in actions
-            ),
+            milestones=lines_of(n.milestones),
         )
         return subject_line(ctx, templates_dir)
 

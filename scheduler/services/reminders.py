@@ -18,21 +18,21 @@ from scheduler.domain.schedule.due import (
 )
 from scheduler.domain.schedule.meeting import meeting_starts
 from scheduler.domain.schedule.notification import Notification, NotificationKind
-from scheduler.domain.schedule.outbox import OutboxStatus, queued_message
+from scheduler.domain.schedule.outbox import OutboxMessage, OutboxStatus, queued_message
 from scheduler.domain.schedule.recorded_needs import recorded_needs
 from scheduler.events import log_event
 from scheduler.services.app import Services
-from scheduler.services.compose import Attachment
 from scheduler.services.configuration import Configuration
 from scheduler.services.coordinator_digest import queue_coordinator_digest
 from scheduler.services.delivery import DeliveryReport, deliver_from
+from scheduler.services.email_parts import Attachment
 from scheduler.services.email_rendering import (
     context_for,
     latest_updates_for,
     new_outbox_message,
     render_queued,
     rendered,
-    store_rendered,
+    store_all_rendered,
 )
 from scheduler.services.pack_timeline import late_updates
 from scheduler.services.plans import sync_configuration
@@ -40,6 +40,10 @@ from scheduler.services.unit_of_work import UnitOfWork
 from scheduler.services.year_end import say_if_plan_year_over
 
 _WITH_PACK = (NotificationKind.AGENDA_PACK, NotificationKind.AGENDA_ADDENDUM)
+# Rendered emails written to the outbox in one statement: few round trips, and on SQLite the
+# write lock held briefly, while a crash loses little rendering.
+_STORE_BATCH = 100
+_STORE_BATCH_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -86,11 +90,12 @@ def run_tick(services: Services, now: datetime) -> TickReport:
                 latest = latest_updates_for(uow, plan, result.due)
         due.extend((plan, notification, latest) for notification in result.due)
     queued = 0
+    waiting: list[OutboxMessage] = []
     for plan, notification, latest in due:
         if services.sender.stopping.is_set():
             break
         try:
-            queued += _queue(services, config, plan, notification, now, latest)
+            waiting.append(_rendered(services, config, plan, notification, now, latest))
         except Exception as exc:  # one bad email must not hold up the others
             log_event(
                 "render_failed",
@@ -100,6 +105,10 @@ def run_tick(services: Services, now: datetime) -> TickReport:
                 error=repr(exc),
                 retry="next tick",
             )
+        if _enough_to_store(waiting):
+            queued += _store(services, waiting)
+            waiting = []
+    queued += _store(services, waiting)
     queue_coordinator_digest(services, config, now)
     render_queued(services, config, now)
     delivery = deliver_queued(services, config, now)
@@ -141,24 +150,45 @@ def _record_skipped(
     return recorded
 
 
-def _queue(
+def _rendered(
     services: Services,
     config: Configuration,
     plan: Plan,
     notification: Notification,
     now: datetime,
     latest_updates: Mapping[str, RecordedUpdate],
-) -> int:
-    """Render one email and write it to the outbox in its own short transaction; the newest
-    update of each action it lists is in `latest_updates`, read once for the tick."""
+) -> OutboxMessage:
+    """One email rendered, outside any transaction but its own short reads; the newest update
+    of each action it lists is in `latest_updates`, read once for the tick."""
     attachments: tuple[Attachment, ...] = ()
     if notification.kind in _WITH_PACK:  # built first: it reads the database itself
         attachments = _pack_attachments(services, config, notification, now)
     message = new_outbox_message(services, notification, now)
     with services.uow_factory() as uow:
         ctx = context_for(config, plan, uow, message, latest_updates=latest_updates)
-    message = rendered(services, message, ctx, now, attachments=attachments)
-    return int(store_rendered(services, message))
+    return rendered(services, message, ctx, now, attachments=attachments)
+
+
+def _enough_to_store(waiting: Sequence[OutboxMessage]) -> bool:
+    """Whether the emails rendered so far make a batch to write: a hundred, or a few packs."""
+    size = sum(len(m.rendering.raw) for m in waiting if m.rendering is not None)
+    return len(waiting) >= _STORE_BATCH or size >= _STORE_BATCH_BYTES
+
+
+def _store(services: Services, waiting: Sequence[OutboxMessage]) -> int:
+    """Write rendered emails to the outbox together, each once under its key; a batch the
+    database refused is rendered again at the next tick."""
+    try:
+        return store_all_rendered(services, waiting)
+    except Exception as exc:
+        log_event(
+            "queue_failed",
+            logging.ERROR,
+            keys=[m.key for m in waiting],
+            error=repr(exc),
+            retry="next tick",
+        )
+        return 0
 
 
 def recorded_state(uow: UnitOfWork, plan: Plan, come_due: Sequence[Notification]) -> Recorded:

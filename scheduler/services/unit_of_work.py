@@ -72,6 +72,12 @@ class OutboxStore(Protocol):
         """Insert unless the key exists (another tick or daemon got there first)."""
         ...
 
+    def add_all(self, messages: Sequence[OutboxMessage]) -> frozenset[str]:
+        """Insert each message unless its key or token exists, or came earlier in `messages`
+        (another tick or daemon got there first); the keys of those inserted. One statement
+        for them all, however many."""
+        ...
+
     def add_new(self, *messages: OutboxMessage) -> None:
         """Insert messages whose keys cannot exist yet (a duplicate is then a real bug, a
         `WriteConflict` here or at commit)."""

@@ -13,7 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import compress
 from operator import attrgetter, not_
 from zoneinfo import ZoneInfo
@@ -141,12 +141,35 @@ def due_notifications(
         coordinator_email=coordinator_email,
         tagged_keys=tagged_keys,
     )
-    # Filtered in C, by the schedule's keys: the simulation asks this at every send time.
+    # Filtered in C, by the schedule's keys.
     keys = _schedule_keys(plan, meeting_list, policy, _address(coordinator_email), tagged_keys)
     candidates = list(compress(come_due, map(not_, map(recorded.sent_keys.__contains__, keys))))
+    return judged_notifications(
+        candidates,
+        plan,
+        meeting_list,
+        policy,
+        recorded,
+        now,
+        overdue_catch_up_days=overdue_catch_up_days,
+    )
+
+
+def judged_notifications(
+    candidates: Iterable[Notification],
+    plan: Plan,
+    meetings: Iterable[Meeting],
+    policy: Policy,
+    recorded: Recorded,
+    now: datetime,
+    *,
+    overdue_catch_up_days: int = OVERDUE_CATCH_UP_DAYS,
+) -> DueResult:
+    """`due_notifications` for its `candidates`: the notifications come due and not recorded,
+    in schedule order (the simulation, which records each one, keeps them as it goes)."""
     judge = Judge(
         policy=policy,
-        starts=meeting_starts(meeting_list),
+        starts=meeting_starts(meetings),
         recorded=recorded,
         now=now,
         today=now.astimezone(ZoneInfo(policy.timezone)).date(),
@@ -221,6 +244,7 @@ def _schedule(
 
 
 def _reminder_day(calendar: WorkingCalendar, days_before: int) -> Callable[[date], date]:
+    @cache  # a year has a few hundred due dates, and thousands of milestones
     def day_of(due: date) -> date:
         return calendar.previous_working_day(due - timedelta(days=days_before))
 
@@ -228,6 +252,7 @@ def _reminder_day(calendar: WorkingCalendar, days_before: int) -> Callable[[date
 
 
 def _overdue_day(calendar: WorkingCalendar, days_after: int) -> Callable[[date], date]:
+    @cache
     def day_of(due: date) -> date:
         return calendar.next_working_day(due + timedelta(days=days_after))
 
@@ -292,7 +317,6 @@ def _meeting_notice(
     key: str, kind: NotificationKind, send_at: datetime, meeting: Meeting, person: Recipient
 ) -> Notification:
     """An update request or chaser: all of one lead's actions, across their priorities."""
-    actions = person.actions
     return Notification(
         key=key,
         kind=kind,
@@ -300,13 +324,9 @@ def _meeting_notice(
         to=(person.address,),
         lead_name=person.name,
         meeting=meeting.date,
-        refs=tuple(action.ref for action in actions),
-        milestones=tuple(
-            MilestoneRef(action.ref, milestone.label, milestone.due)
-            for action in actions
-            for milestone in action.milestones
-        ),
-        priority_refs=tuple(priority.ref for priority in person.priorities),
+        refs=person.refs,
+        milestones=person.milestones,
+        priority_refs=person.priority_refs,
     )
 
 
@@ -321,12 +341,8 @@ def _digests(
     by_day: dict[tuple[str, date], list[MilestoneRef]] = {}
     people = {person.email: person for person in recipients}
     for person in recipients:
-        for action in person.actions:
-            for milestone in action.milestones:
-                day = day_of(milestone.due)
-                by_day.setdefault((person.email, day), []).append(
-                    MilestoneRef(action.ref, milestone.label, milestone.due)
-                )
+        for milestone in person.milestones:
+            by_day.setdefault((person.email, day_of(milestone.due)), []).append(milestone)
     return [
         _digest(kind, people[email], day, milestones, send_at(day), cc)
         for (email, day), milestones in by_day.items()
@@ -342,7 +358,7 @@ def _digest(
     cc: tuple[str, ...],
 ) -> Notification:
     ordered = ordered_milestones(milestones)
-    priority_of = {a.ref: p.ref for p in person.priorities for a in p.actions}
+    priority_of = person.priority_of
     return Notification(
         key=f"{kind.value}/{day.isoformat()}/{person.email}",
         kind=kind,

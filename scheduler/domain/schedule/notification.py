@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 
 
 class NotificationKind(StrEnum):
@@ -69,6 +70,7 @@ def ordered_milestones(milestones: Iterable[MilestoneRef]) -> tuple[MilestoneRef
     return tuple(sorted(milestones, key=lambda m: (m.due, _ref_sort_key(m.action_ref), m.label)))
 
 
+@lru_cache(maxsize=65536)  # a plan's refs, each sorted many times over
 def _ref_sort_key(ref: str) -> tuple[tuple[int, int, str], ...]:
     """3.1.10 after 3.1.9; a non-numeric part after the numeric ones."""
     return tuple((0, int(part), "") if part.isdigit() else (1, 0, part) for part in ref.split("."))

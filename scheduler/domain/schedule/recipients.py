@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 
 from scheduler.domain.plan.model import Action, Plan, Priority
+from scheduler.domain.schedule.notification import MilestoneRef
 
 
 def lead_email_key(address: str) -> str:
@@ -23,9 +25,33 @@ class Recipient:
     name: str
     priorities: tuple[Priority, ...]
 
-    @property
+    # Worked out once per lead: the schedule lists them in every email to the lead.
+
+    @cached_property
     def actions(self) -> tuple[Action, ...]:
         return tuple(action for priority in self.priorities for action in priority.actions)
+
+    @cached_property
+    def refs(self) -> tuple[str, ...]:
+        return tuple(action.ref for action in self.actions)
+
+    @cached_property
+    def milestones(self) -> tuple[MilestoneRef, ...]:
+        """Every milestone of the lead's actions, in plan order."""
+        return tuple(
+            MilestoneRef(action.ref, milestone.label, milestone.due)
+            for action in self.actions
+            for milestone in action.milestones
+        )
+
+    @cached_property
+    def priority_refs(self) -> tuple[str, ...]:
+        return tuple(priority.ref for priority in self.priorities)
+
+    @cached_property
+    def priority_of(self) -> dict[str, str]:
+        """The priority of each of the lead's actions, by action ref."""
+        return {a.ref: p.ref for p in self.priorities for a in p.actions}
 
 
 def email_recipients(plan: Plan) -> list[Recipient]:

@@ -1,22 +1,29 @@
 """A dry run: the emails the service would send over a period, by the very rules the daemon runs.
 
-The virtual clock steps to each distinct scheduled send time and asks `due_notifications`
-what goes, as the daemon's tick would, recording each key it returns (sent or skipped).
+The virtual clock steps to each distinct scheduled send time and judges what has come due
+and is not recorded, by the verdicts of `due_notifications` as the daemon's tick would,
+recording each key it returns (sent or skipped).
 It assumes no replies, no completed milestones and no late updates. `default_subject` is the
 plain subject line of each kind, which the email templates may reuse.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from operator import attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.human_dates import full_month_date
 from scheduler.domain.plan.model import Plan
-from scheduler.domain.schedule.due import Recorded, due_notifications, scheduled_notifications
+from scheduler.domain.schedule.due import (
+    Recorded,
+    judged_notifications,
+    scheduled_notifications,
+)
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import Notification, NotificationKind
 from scheduler.domain.schedule.plan_years import PlanSchedule
@@ -87,6 +94,10 @@ def simulate_plans(
     for known in state.values():
         recorded_keys.update(known.sent_keys)
     reply_list = sorted(replies, key=lambda reply: reply.at)
+    # What each schedule has come due and not recorded, kept as the clock goes (the tick's
+    # `due_notifications` works it out from the whole schedule, at every send time).
+    come_due = dict.fromkeys(scheduled, 0)
+    pending: dict[int, list[Notification]] = {key: [] for key in scheduled}
     sent: list[Notification] = []
     for now in sorted({n.send_at for n in every if start <= n.send_at <= end}):
         replied = frozenset(
@@ -97,19 +108,24 @@ def simulate_plans(
         for schedule in schedules:
             if not schedule.running_on(now.astimezone(zone).date()):
                 continue
-            known = state[id(schedule.plan)]
-            result = due_notifications(
+            plan = id(schedule.plan)
+            notifications = scheduled[plan]
+            until = bisect_right(notifications, now, key=attrgetter("send_at"))
+            waiting = [*pending[plan], *notifications[come_due[plan] : until]]
+            come_due[plan] = until
+            known = state[plan]
+            result = judged_notifications(
+                [n for n in waiting if n.key not in recorded_keys],
                 schedule.plan,
                 schedule.meetings,
                 policy,
-                replace(known, sent_keys=frozenset(recorded_keys), replied=known.replied | replied),
+                replace(known, replied=known.replied | replied),
                 now,
-                coordinator_email=coordinator_email,
-                tagged_keys=schedule.tagged_keys,
             )
             sent.extend(result.due)
             recorded_keys.update(n.key for n in result.due)
             recorded_keys.update(s.notification.key for s in result.skipped)
+            pending[plan] = [n for n in waiting if n.key not in recorded_keys]
     return tuple(sent)
 
 
