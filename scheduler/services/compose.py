@@ -20,18 +20,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateNotFound,
-    TemplateSyntaxError,
-    UndefinedError,
-    select_autoescape,
-)
 
 from scheduler.domain.errors import ConfigError
 from scheduler.domain.human_dates import full_month_date, twenty_four_hour_time, weekday_date
@@ -43,6 +33,9 @@ from scheduler.domain.schedule.coordinator_digest import DigestItem
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.notification import MilestoneRef, Notification, NotificationKind
 from scheduler.services.ics import MilestoneEvent, meeting_calendar, milestones_calendar
+
+if TYPE_CHECKING:  # Jinja2 is loaded by the first rendering: a quiet daemon renders nothing
+    from jinja2 import Environment
 
 TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 TOKEN_LENGTH = 20
@@ -356,6 +349,8 @@ def _relative(due: date, today: date) -> str:
 
 @lru_cache(maxsize=8)
 def _environment(root: Path) -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(root / "email"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -375,6 +370,8 @@ def _environment(root: Path) -> Environment:
 
 
 def _load(env: Environment, templates_dir: Path, name: str) -> Any:
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
     try:
         return env.get_template(name)
     except TemplateNotFound as exc:
@@ -394,6 +391,8 @@ def _environment_of(templates_dir: Path) -> Environment:
 
 
 def _render(templates_dir: Path, name: str, values: Mapping[str, Any]) -> str:
+    from jinja2 import UndefinedError
+
     env = _environment_of(templates_dir)
     template = _load(env, templates_dir, name)
     try:
