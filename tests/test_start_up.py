@@ -124,3 +124,28 @@ def test_the_idle_daemon_loads_no_template_engine_holidays_or_reply_rules(tmp_pa
     packages = tuple(f"{name}." for name in _OUR_MODULES_NOT_AT_START)
     assert loaded & _OUR_MODULES_NOT_AT_START == set()
     assert {name for name in loaded if name.startswith(packages)} == set()
+
+
+def test_reading_one_reply_loads_neither_the_schedule_nor_packs_nor_a_database() -> None:
+    message = ROOT / "tests" / "fixtures" / "mail" / "ours" / "outlook_desktop_top_posted.eml"
+    probe = (
+        "import os, sys, contextlib, io\n"
+        f"os.environ['CSP_CONFIG_DIR'] = {str(ROOT / 'config')!r}\n"
+        "from scheduler.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()) as out:\n"
+        f"    main(['inbox', 'parse', {str(message)!r}])\n"
+        "assert 'classification: reply' in out.getvalue(), out.getvalue()\n"
+        "print(' '.join(sorted(sys.modules)))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    loaded = set(result.stdout.split())
+    assert "scheduler.domain.replies.reading" in loaded  # the probe did read the reply
+    assert {name.split(".")[0] for name in loaded} & {"sqlalchemy", "jinja2", "holidays"} == set()
+    slow = (
+        "scheduler.services.configuration",
+        "scheduler.domain.schedule.",
+        "scheduler.domain.pack.",
+    )
+    assert {name for name in loaded if name.startswith(slow)} == set()
