@@ -20,6 +20,7 @@ from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.plan.people import People, check_people, load_people
 from scheduler.domain.plan.yaml_file import check_plan_yaml
+from scheduler.domain.schedule.due import forget_schedules
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.meetings_yaml import parse_meetings
 from scheduler.domain.schedule.plan_years import (
@@ -353,5 +354,6 @@ class ConfigurationSource:
                     )
                 else:
                     self.version += 1
+                    forget_schedules()
                     log_event("config_reloaded", version=self.version)
             return self._current
