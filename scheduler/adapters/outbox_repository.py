@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, func, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,22 @@ from scheduler.domain.schedule.outbox import (
 _KEYS_PER_QUESTION = 10_000
 _TABLE = cast(Table, OutboxRow.__table__)  # a declarative class's table is a Table
 _C = _TABLE.c
+# Built once: a batch marks thousands of messages sent, one statement each, and building and
+# checking the statement anew cost about as much as running it.
+_MARK_SENT = (
+    update(_TABLE)
+    .where(
+        _C.id == bindparam("mark_id"),
+        _C.claimed_by == bindparam("mark_worker"),
+        _C.status == OutboxStatus.SENDING.value,
+    )
+    .values(
+        attempts=_C.attempts + 1,
+        lease_until=None,
+        status=OutboxStatus.SENT.value,
+        sent_at=bindparam("mark_at", type_=_C.sent_at.type),
+    )
+)
 
 
 class OutboxRepository:
@@ -117,8 +133,11 @@ class OutboxRepository:
         return set(self.session.scalars(select(OutboxRow.id).where(*mine)))
 
     def mark_sent(self, message_id: int, worker: str, now: datetime) -> bool:
-        # Core, not the ORM: this runs once per message sent.
-        return self._change_claimed(message_id, worker, status=OutboxStatus.SENT.value, sent_at=now)
+        # Core, not the ORM, and one statement built once: this runs once per message sent.
+        result = self._core().execute(
+            _MARK_SENT, {"mark_id": message_id, "mark_worker": worker, "mark_at": now}
+        )
+        return bool(result.rowcount == 1)
 
     def mark_for_retry(
         self, message_id: int, worker: str, reason: str, send_after: datetime

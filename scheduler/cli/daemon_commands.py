@@ -21,12 +21,12 @@ def run(ctx: CliContext) -> None:
     Refuses to start on any error `csp check` lists, and logs its warnings."""
     from scheduler.daemon import run_daemon
     from scheduler.events import configure_logging, log_event
-    from scheduler.services.config_check import check_configuration
+    from scheduler.services.start_check import check_before_start
 
     settings = ctx.settings
     configure_logging(settings.log_format)
     today = SystemClock().now().astimezone(ZoneInfo(settings.timezone)).date()
-    report = check_configuration(settings, today)  # exactly what `csp check` says
+    report = check_before_start(settings, today)  # exactly what `csp check` says
     for warning in report.warnings:
         log_event("config_warning", logging.WARNING, problem=str(warning))
     if report.errors:

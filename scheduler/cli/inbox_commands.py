@@ -75,7 +75,7 @@ def parse(ctx: CliContext, eml: Path, as_json: bool, sent: Path | None) -> None:
     Action refs are checked against the plans in the configuration folder.
     """
     from scheduler.domain.replies.reading import understand_message
-    from scheduler.services.configuration import action_refs
+    from scheduler.services.config_files import action_refs
 
     raw = _read_bytes(eml)
     sent_text = _read_bytes(sent).decode("utf-8", "replace") if sent else None

@@ -12,7 +12,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from scheduler.adapters.database import make_engine, require_current_schema, session_factory
-from scheduler.adapters.imap_mailbox import ImapMailbox, Mailbox
 from scheduler.adapters.mail_transport import MailTransport, transport_for
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.clock import Clock, SystemClock
@@ -20,9 +19,10 @@ from scheduler.domain.schedule.coordinator_digest import DayRecords
 from scheduler.services.configuration import ConfigurationSource
 from scheduler.services.delivery import SenderState
 from scheduler.services.unit_of_work import UnitOfWork
-from scheduler.settings import Settings
+from scheduler.settings import ImapSettings, Settings
 
 if TYPE_CHECKING:
+    from scheduler.adapters.imap_mailbox import Mailbox
     from scheduler.adapters.oauth_tokens import MsalTokenSource
 
 
@@ -91,9 +91,16 @@ def mail_wiring(
     return MailWiring(
         open_transport=lambda: transport_for(smtp, folder, tokens),
         transport_label=label,
-        open_mailbox=(lambda: ImapMailbox(imap, tokens)) if imap is not None else None,
+        open_mailbox=(lambda: _imap_mailbox(imap, tokens)) if imap is not None else None,
         tokens=tokens,
     )
+
+
+def _imap_mailbox(imap: ImapSettings, tokens: MsalTokenSource | None) -> Mailbox:
+    """The IMAP client library is loaded by the first poll, not by a daemon without IMAP."""
+    from scheduler.adapters.imap_mailbox import ImapMailbox
+
+    return ImapMailbox(imap, tokens)
 
 
 def build_services(

@@ -18,18 +18,8 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
-
-from jinja2 import (
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    TemplateNotFound,
-    TemplateSyntaxError,
-    UndefinedError,
-    select_autoescape,
-)
 
 from scheduler.domain.errors import ConfigError
 from scheduler.domain.human_dates import full_month_date, twenty_four_hour_time, weekday_date
@@ -44,6 +34,9 @@ from scheduler.domain.schedule.outbox import Rendering
 from scheduler.services.email_parts import Attachment, EmailParts, Mailbox, email_message
 from scheduler.services.ics import MilestoneEvent, meeting_calendar, milestones_calendar
 from scheduler.services.mime_bytes import written_email
+
+if TYPE_CHECKING:  # Jinja2 is loaded by the first rendering: a quiet daemon renders nothing
+    from jinja2 import Environment
 
 TOKEN_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 TOKEN_LENGTH = 20
@@ -409,6 +402,8 @@ def _relative(due: date, today: date) -> str:
 
 @lru_cache(maxsize=8)
 def _environment(root: Path) -> Environment:
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
     env = Environment(
         loader=FileSystemLoader(root / "email"),
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
@@ -428,6 +423,8 @@ def _environment(root: Path) -> Environment:
 
 
 def _load(env: Environment, templates_dir: Path, name: str) -> Any:
+    from jinja2 import TemplateNotFound, TemplateSyntaxError
+
     try:
         return env.get_template(name)
     except TemplateNotFound as exc:
@@ -447,6 +444,8 @@ def _environment_of(templates_dir: Path) -> Environment:
 
 
 def _render(templates_dir: Path, name: str, values: Mapping[str, Any]) -> str:
+    from jinja2 import UndefinedError
+
     env = _environment_of(templates_dir)
     template = _load(env, templates_dir, name)
     try:

@@ -34,9 +34,16 @@ class CheckReport(Graded):
 
 def check_configuration(settings: Settings, today: date) -> CheckReport:
     """Every problem in config/ and the environment; `today` is the local date."""
+    return checked_configuration(settings, today)[0]
+
+
+def checked_configuration(
+    settings: Settings, today: date
+) -> tuple[CheckReport, Configuration | None]:
+    """The check's report, and the configuration it read (None where it could not)."""
     inspection = inspect_configuration(settings.config_dir, default_timezone=settings.timezone)
     if not settings.config_dir.is_dir():
-        return CheckReport(inspection.findings)
+        return CheckReport(inspection.findings), None
     findings = list(inspection.findings)
     findings.extend(_files_read_later(settings))
     if inspection.configuration is not None:
@@ -45,7 +52,7 @@ def check_configuration(settings: Settings, today: date) -> CheckReport:
         if over is not None:
             findings.append(Finding("warning", over[0], None, over[1]))
     findings.extend(_mail(settings))
-    return CheckReport(tuple(findings))
+    return CheckReport(tuple(findings)), inspection.configuration
 
 
 def _files_read_later(settings: Settings) -> list[Finding]:

@@ -19,7 +19,8 @@ from scheduler.domain.pack.settings import PackConfig, load_pack_config
 from scheduler.domain.pack.statistics import Indicator, parse_statistics_csv
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.plan.people import People, check_people, load_people
-from scheduler.domain.plan.yaml_file import check_plan_yaml, load_plan_yaml
+from scheduler.domain.plan.yaml_file import check_plan_yaml
+from scheduler.domain.schedule.due import forget_schedules
 from scheduler.domain.schedule.meeting import Meeting
 from scheduler.domain.schedule.meetings_yaml import parse_meetings
 from scheduler.domain.schedule.plan_years import (
@@ -30,9 +31,10 @@ from scheduler.domain.schedule.plan_years import (
 )
 from scheduler.domain.schedule.policy import Policy
 from scheduler.domain.schedule.policy_yaml import parse_policy
-from scheduler.domain.text_encoding import decode_text_file
 from scheduler.domain.yaml_lines import load_yaml
 from scheduler.events import log_event
+from scheduler.services.config_files import plan_files as plan_files
+from scheduler.services.config_files import read_text as read_text
 
 
 @dataclass(frozen=True)
@@ -108,33 +110,6 @@ class Configuration:
     def running_plans(self, day: date, coordinator_email: str | None) -> tuple[PlanSchedule, ...]:
         """The plans whose period or follow-up runs on `day`: those the daemon schedules."""
         return running_plans(self.plan_schedules(coordinator_email), day)
-
-
-def read_text(path: Path) -> str:
-    """A configuration file's text: UTF-8 (with or without a byte-order mark) or UTF-16."""
-    try:
-        content = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(str(path), None, "file not found") from None
-    except OSError as exc:
-        raise ConfigError(str(path), None, f"cannot read: {exc.strerror}") from None
-    return decode_text_file(content, str(path))
-
-
-def plan_files(config_dir: Path) -> list[Path]:
-    return sorted((config_dir / "plans").glob("*.yaml")) + sorted(
-        (config_dir / "plans").glob("*.yml")
-    )
-
-
-def action_refs(config_dir: Path) -> frozenset[str]:
-    """Every action ref of the plans in the folder: all that reading a reply needs of the
-    configuration (`csp inbox parse`), without people, meetings or the holiday calendar."""
-    refs: set[str] = set()
-    for path in plan_files(config_dir):
-        plan = load_plan_yaml(read_text(path), str(path)).plan
-        refs.update(action.ref for _, action in plan.actions())
-    return frozenset(refs)
 
 
 def read_people(config_dir: Path) -> People:
@@ -379,5 +354,6 @@ class ConfigurationSource:
                     )
                 else:
                     self.version += 1
+                    forget_schedules()
                     log_event("config_reloaded", version=self.version)
             return self._current

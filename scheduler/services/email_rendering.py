@@ -15,7 +15,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.domain.plan.model import Plan
-from scheduler.domain.replies.inbound import read_message
 from scheduler.domain.replies.progress import ActionUpdate
 from scheduler.domain.replies.records import RecordedUpdate
 from scheduler.domain.schedule.notification import Notification, NotificationKind
@@ -295,6 +294,8 @@ def _replier_name(
     for person in config.people.people:
         if person.email and person.email.casefold() == address:
             return person.name
+    from scheduler.domain.replies.inbound import read_message  # the reply rules, when needed
+
     raw = uow.inbound.raw_of(inbound_id)
     return _name_as_written(read_message(raw).from_name) if raw is not None else ""
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from scheduler.adapters.imap_mailbox import MailboxError
 from scheduler.events import log_event
-from scheduler.services.app import Services
-from scheduler.services.email_rendering import render_queued
-from scheduler.services.inbox import ingest_all
-from scheduler.services.reminders import deliver_queued
+
+if TYPE_CHECKING:
+    from scheduler.services.app import Services
 
 
 @dataclass(frozen=True)
@@ -29,6 +28,12 @@ INGEST_BATCH = 100
 
 def poll_mailbox(services: Services, now: datetime) -> PollReport:
     """Fetch new messages; store and process them a batch at a time; then move them out."""
+    # Here rather than at the top, so the nightly purge does not load the reply rules.
+    from scheduler.adapters.imap_mailbox import MailboxError
+    from scheduler.services.email_rendering import render_queued
+    from scheduler.services.inbox import ingest_all
+    from scheduler.services.reminders import deliver_queued
+
     if services.open_mailbox is None:
         return PollReport(error="no mailbox configured (CSP_IMAP_HOST or CSP_MAIL_PROVIDER)")
     fetched = processed = review = 0

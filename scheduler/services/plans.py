@@ -8,7 +8,6 @@ from datetime import date, datetime
 from pathlib import Path
 
 from scheduler.domain.errors import LocatedError, WriteConflict
-from scheduler.domain.plan.document import interpret_layout
 from scheduler.domain.plan.loading import PlanLoadSummary
 from scheduler.domain.plan.model import Plan
 from scheduler.domain.plan.people import People
@@ -47,7 +46,8 @@ def import_document(
 ) -> ImportResult:
     """Read a plan document (Word, Excel, PDF, CSV, markdown or text) and write its canonical
     YAML with what it understood; nothing is half-written. Problems are listed, not raised."""
-    from scheduler.importing.documents import read_document  # only `plan import` reads them
+    from scheduler.domain.plan.document import interpret_layout  # only `plan import` uses
+    from scheduler.importing.documents import read_document  # these two
 
     document_format, layout = read_document(document)
     result = interpret_layout(

@@ -12,9 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+# A letter of a month's name: [a-zA-Z\u00c0-\uffff], written as the characters it leaves out
+# (and case-sensitive, as it holds both cases): `re` compiles that range of 65,000 characters
+# in tens of milliseconds, every time a command starts, and this in one.
+_MONTH_LETTER = r"(?-i:[^\x00-\x40\x5b-\x60\x7b-\xbf\U00010000-\U0010ffff])"
 _LEADING_DATE = (
     r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}|\d{1,2}\.\d{1,2}\.\d{4}"
-    r"|\d{1,2}[:.]\d{2}\b|\d{1,2}\s+[a-zA-Z\u00c0-\uffff]{3,9}\.?,?\s+\d{4}"
+    r"|\d{1,2}[:.]\d{2}\b|\d{1,2}\s+" + _MONTH_LETTER + r"{3,9}\.?,?\s+\d{4}"
     r"|(?i:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s)"
 )
 _STARTS = r"(?:-{2,}\s*On\s|(?:On|Am|Le|El|Op|Il|Em|W\s+dniu|Den|På|Ar)\s|" + _LEADING_DATE + ")"

@@ -57,9 +57,13 @@ _REF_START = re.compile(r"^\W{0,3}\d+(?:\.\d+)+\b")
 _TIME_OR_DATE = re.compile(r"\d{1,2}[:.]\d{2}|\b\d{4}\b")
 _SENT_LINE_MIN = 25
 _WROTE_AT_END = re.compile(r"\bwrote\s*:?\s*-*$", re.IGNORECASE)
+# [a-z\u0080-\uffff] and [\w\u0080-\uffff-] under re.IGNORECASE | re.ASCII, written as the
+# characters they leave out, which `re` compiles in a millisecond rather than tens.
+_LABEL_START = r"(?-i:[^\x00-\x40\x5b-\x60\x7b-\x7f\U00010000-\U0010ffff])"
+_LABEL_REST = r"(?-i:[^\x00-\x2c\x2e\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f\U00010000-\U0010ffff])"
 _BOUNDARY_HINT = re.compile(
     r"^\s*(?:>|" + _ATTRIBUTION_HINT + r"|[-=_*]{2}|begin forwarded"
-    r"|[*_]{0,2}[a-z\u0080-\uffff][\w\u0080-\uffff-]{0,11}(?: [a-z\u0080-\uffff]{1,5})?"
+    r"|[*_]{0,2}" + _LABEL_START + _LABEL_REST + r"{0,11}(?: " + _LABEL_START + r"{1,5})?"
     r"\s*[*_]{0,2}\s*:)"
     r"|please\s+type",
     re.IGNORECASE | re.ASCII,  # a fast prefilter: its classes spell out what is not ASCII

@@ -192,6 +192,15 @@ def judged_notifications(
 # The schedule: every email the policy wants.
 
 
+def forget_schedules() -> None:
+    """Drop the cached schedules: a re-read configuration replaces the plans they were worked
+    out from, and a cache entry would keep its plan (an equal one, even, that the cache then
+    answers for) and its schedule in memory beside the new ones."""
+    _schedule_keys.cache_clear()
+    _priority_refs.cache_clear()
+    _schedule.cache_clear()
+
+
 @lru_cache(maxsize=8)
 def _schedule_keys(
     plan: Plan,

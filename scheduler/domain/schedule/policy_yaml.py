@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from scheduler.domain.errors import ConfigError
-from scheduler.domain.schedule.holiday_data import country_calendar
+from scheduler.domain.schedule.holiday_data import country_subdivisions
 from scheduler.domain.schedule.meetings_yaml import (
     check_keys,
     read_date,
@@ -119,7 +119,7 @@ def _holiday_region(root: LineDict, source: str) -> dict[str, str]:
     defaults = Policy()
     country = root.get("holiday_country", defaults.holiday_country)
     subdivision = root.get("holiday_subdivision", defaults.holiday_subdivision)
-    known = country_calendar(country) if isinstance(country, str) and country else None
+    known = country_subdivisions(country) if isinstance(country, str) and country else None
     if known is None:
         raise ConfigError(
             source,
@@ -128,12 +128,11 @@ def _holiday_region(root: LineDict, source: str) -> dict[str, str]:
             "(e.g. GB)",
         )
     subdivision = "" if subdivision is None else subdivision
-    if not isinstance(subdivision, str) or (subdivision and subdivision not in known.subdivisions):
+    if not isinstance(subdivision, str) or (subdivision and subdivision not in known):
         raise ConfigError(
             source,
             root.line_of("holiday_subdivision"),
-            f"holiday_subdivision {subdivision!r} is not one of {country}'s: "
-            f"{', '.join(known.subdivisions)}",
+            f"holiday_subdivision {subdivision!r} is not one of {country}'s: {', '.join(known)}",
         )
     return {"holiday_country": country, "holiday_subdivision": subdivision}
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import lru_cache
 
-from scheduler.domain.schedule.holiday_data import country_calendar
+from scheduler.domain.schedule.holiday_data import public_holidays
 from scheduler.domain.schedule.policy import Policy
 
 _ONE_DAY = timedelta(days=1)
@@ -20,12 +20,12 @@ _SATURDAY = 5
 @lru_cache(maxsize=64)
 def bank_holidays(country: str, subdivision: str | None, year: int) -> frozenset[date]:
     """The public holidays of one year; cached, as the daemon asks every minute."""
-    calendar = country_calendar(country, subdivision or None, year)
-    if calendar is None:
+    days = public_holidays(country, subdivision or None, year)
+    if days is None:
         raise ValueError(
             f"holiday_country {country!r} is not a country the holidays calendar knows"
         )
-    return frozenset(day for day in calendar if day.year == year)
+    return days
 
 
 class WorkingCalendar:
