@@ -18,13 +18,20 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import Engine
 
+from bench.large_plan import lead_address, write_large_config
 from scheduler.adapters.mail_transport import SmtpSettings, SmtpTransport
 from scheduler.adapters.unit_of_work import SqlAlchemyUnitOfWork
 from scheduler.domain.schedule.outbox import OutboxStatus
 from scheduler.services.app import Services
 from scheduler.services.delivery import SenderState
 from scheduler.services.reminders import run_tick
-from tests.service_harness import FREEZE_IGNORE, copy_example_config, make_services
+from tests.fakes import RecordingTransport
+from tests.service_harness import (
+    FREEZE_IGNORE,
+    copy_example_config,
+    make_services,
+    switch_transport,
+)
 from tests.smtp_server import SmtpTestServer, closed_port
 
 LONDON = ZoneInfo("Europe/London")
@@ -302,3 +309,26 @@ def test_a_batch_slower_than_its_lease_keeps_its_claim_and_nothing_goes_twice(
         run_tick(slow, NINE)
     assert len(smtp.messages) == REQUESTS
     assert set(_received_once_each(smtp).values()) == {1}
+
+
+@pytest.mark.slow  # saving a plan of 1,200 actions takes most of ten seconds
+def test_a_busy_moment_queues_and_sends_each_of_its_hundreds_of_emails_once(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    # Given a plan of 60 leads: with their deadline reminders, more emails at once than a
+    # tick writes in one statement
+    config_dir = write_large_config(tmp_path, actions=1200)
+    services = make_services(database_url, config_dir, tmp_path / "data")
+    transport = RecordingTransport()
+    switch_transport(services, lambda: transport)
+    # When the update request moment's tick runs, and runs again
+    first = run_tick(services, NINE)
+    second = run_tick(services, NINE)
+    # Then every lead has one update request, and each email queued went once
+    requests = [e for e in transport.sent if e.subject.startswith("Update please:")]
+    assert sorted(a for e in requests for a in e.recipients) == [
+        lead_address(n) for n in range(1, 61)
+    ]
+    assert first.queued == first.delivery.sent == len(transport.sent) > 200
+    assert len({e.message_id for e in transport.sent}) == len(transport.sent)
+    assert second.queued == second.delivery.sent == 0

@@ -131,23 +131,28 @@ def deliver_queued(services: Services, config: Configuration, now: datetime) -> 
 def _record_skipped(
     services: Services, passed: tuple[SkippedNotification, ...], now: datetime
 ) -> int:
-    """Record what is no longer worth sending, so it is decided (and logged) once."""
-    recorded = 0
+    """Record what is no longer worth sending, so it is decided (and logged) once: in one
+    statement, as a tick after days away may find thousands."""
+    skipped = [
+        queued_message(item.notification, now, status=OutboxStatus.SKIPPED, reason=item.reason)
+        for item in passed
+    ]
+    if not skipped:
+        return 0
     with services.uow_factory() as uow:
-        for item in passed:
-            skipped = queued_message(
-                item.notification, now, status=OutboxStatus.SKIPPED, reason=item.reason
-            )
-            if uow.outbox.add(skipped):
-                recorded += 1
-                log_event(
-                    "not_sent",
-                    kind=item.notification.kind.value,
-                    key=item.notification.key,
-                    reason=item.reason,
-                )
+        added = uow.outbox.add_all(skipped)
         uow.commit()
-    return recorded
+    unlogged = set(added)
+    for item in passed:
+        if item.notification.key in unlogged:
+            unlogged.discard(item.notification.key)
+            log_event(
+                "not_sent",
+                kind=item.notification.kind.value,
+                key=item.notification.key,
+                reason=item.reason,
+            )
+    return len(added)
 
 
 def _rendered(
